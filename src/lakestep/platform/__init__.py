@@ -1,0 +1,1 @@
+"""Where lakestep runs: the only package that knows about Sail or Databricks."""

@@ -1,0 +1,82 @@
+"""The Platform: the one object that knows where lakestep runs.
+
+A Platform bundles the Spark session with the ports every core module uses: ``tables``
+(:class:`lakestep.tables.TableStore`), ``features`` (the feature store port), ``registry``
+(the model registry port) and the MLflow tracking URIs. Core modules take a Platform
+argument; only ``platform.local`` and ``platform.databricks`` build one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from lakestep.errors import LakestepError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from lakestep.config import Settings
+    from lakestep.tables import TableStore
+
+log = logging.getLogger(__name__)
+
+
+class Platform:
+    """Spark + TableStore + FeatureStore + ModelRegistry + tracking, as one context manager."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        spark: SparkSession,
+        tables: TableStore,
+        *,
+        features: Any = None,
+        registry: Any = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.spark = spark
+        self.tables = tables
+        self._features = features
+        self._registry = registry
+        self._on_close = on_close
+        self._closed = False
+
+    @property
+    def features(self) -> Any:
+        if self._features is None:
+            raise LakestepError(f"no feature store on target {self.settings.target}")
+        return self._features
+
+    @property
+    def registry(self) -> Any:
+        if self._registry is None:
+            raise LakestepError(f"no model registry on target {self.settings.target}")
+        return self._registry
+
+    def attach(self, *, features: Any = None, registry: Any = None) -> None:
+        """Adapters plug their feature store and registry in once they are built."""
+        if features is not None:
+            self._features = features
+        if registry is not None:
+            self._registry = registry
+
+    def close(self) -> None:
+        """Stop the engine this platform started (no-op for one it only connected to)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._on_close is not None:
+            self._on_close()
+
+    def __enter__(self) -> Platform:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return f"Platform(target={s.target!r}, catalog={s.catalog!r}, home={str(s.home)!r})"

@@ -1,0 +1,217 @@
+"""The TableStore port: Delta tables addressed by three-level names.
+
+The base class owns behaviour (name validation, key checks before any write, logging with
+timings, error translation); an adapter supplies only the storage primitives (``_write``,
+``_merge``, ``_replace_where``, ``_read`` …). Every public write returns the new Delta
+version, and a refused or failed write leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Literal
+
+from lakestep.config import check_identifier, split_name
+from lakestep.errors import LakestepError, TableNotFound, TableWriteError, cap_list
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger(__name__)
+
+WriteMode = Literal["overwrite", "append"]
+
+
+class TableStore(ABC):
+    """Read and write Delta tables by ``catalog.schema.table`` name."""
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.spark = spark
+
+    # -- public API (behaviour lives here) ----------------------------------------------
+    def write(self, name: str, df: DataFrame, *, mode: WriteMode = "overwrite") -> int:
+        """Create or replace (``overwrite``) or add rows to (``append``) a table."""
+        split_name(name)
+        if mode not in ("overwrite", "append"):
+            raise TableWriteError(name, f"unknown mode {mode!r}", "use 'overwrite' or 'append'")
+        self._check_columns(name, df.columns)
+        with self._translating("write", name):
+            self._ensure_schema(name)
+            self._write(name, df, mode)
+        return self.version(name)
+
+    def merge(self, name: str, df: DataFrame, keys: Sequence[str]) -> int:
+        """Upsert ``df`` into ``name`` by ``keys``; creates the table when absent.
+
+        Rows of ``df`` must be unique by ``keys`` (checked before anything is written).
+        Columns new to the table are added first, as nullable columns.
+        """
+        split_name(name)
+        keys = list(keys)
+        self._check_columns(name, df.columns)
+        missing = [k for k in keys if k not in df.columns]
+        if not keys or missing:
+            raise TableWriteError(
+                name,
+                f"merge keys {cap_list(missing or ['(none given)'])} are not columns of the input",
+                f"input columns: {cap_list(df.columns)}",
+            )
+        self.check_unique(name, df, keys)
+        if not self.exists(name):
+            return self.write(name, df, mode="overwrite")
+        with self._translating("merge", name):
+            self._merge(name, df, keys)
+        return self.version(name)
+
+    def replace_where(self, name: str, df: DataFrame, predicate: str) -> int:
+        """Atomically replace the rows matching ``predicate`` by ``df`` (one Delta commit)."""
+        split_name(name)
+        self._check_columns(name, df.columns)
+        if not predicate or not predicate.strip():
+            raise TableWriteError(name, "replace_where needs a predicate",
+                                  "use write(mode='overwrite') to replace the whole table")
+        with self._translating("replace_where", name):
+            self._ensure_schema(name)
+            if self.exists(name):
+                self._replace_where(name, df, predicate)
+            else:
+                self._write(name, df, "overwrite")
+        return self.version(name)
+
+    def read(self, name: str, version: int | None = None) -> DataFrame:
+        """The table as a DataFrame, optionally as of a Delta version (time travel)."""
+        self._require(name)
+        if version is not None:
+            current = self.version(name)
+            if not 0 <= int(version) <= current:
+                raise LakestepError(
+                    f"table {name} has no version {version}",
+                    f"versions go from 0 to {current}",
+                )
+        return self._read(name, version)
+
+    def exists(self, name: str) -> bool:
+        split_name(name)
+        return self._exists(name)
+
+    def version(self, name: str) -> int:
+        """The latest Delta version of the table."""
+        self._require(name)
+        return self._version(name)
+
+    def history(self, name: str) -> list[dict[str, Any]]:
+        """Commits newest first: version, timestamp, operation, parameters."""
+        self._require(name)
+        return self._history(name)
+
+    def properties(self, name: str) -> dict[str, str]:
+        self._require(name)
+        return self._properties(name)
+
+    def set_properties(self, name: str, properties: Mapping[str, str]) -> int:
+        self._require(name)
+        for key in properties:
+            if not key or any(ch in key for ch in "'`\\\n"):
+                raise TableWriteError(name, f"invalid property key {key!r}")
+        with self._translating("set_properties", name):
+            self._set_properties(name, {k: str(v) for k, v in properties.items()})
+        return self.version(name)
+
+    def drop(self, name: str) -> None:
+        """Remove a table and its data; dropping a missing table is a no-op (re-run safe)."""
+        split_name(name)
+        if self._exists(name):
+            with self._translating("drop", name):
+                self._drop(name)
+
+    def list_tables(self, schema: str | None = None) -> list[str]:
+        """Three-level names of every table, optionally of one ``catalog.schema``."""
+        return sorted(self._list_tables(schema))
+
+    # -- checks shared by every adapter ----------------------------------------------------
+    def check_unique(self, name: str, df: DataFrame, keys: Sequence[str]) -> None:
+        """Refuse input with duplicate or null keys, naming a sample key."""
+        from pyspark.sql import functions as F
+
+        null_filter = None
+        for key in keys:
+            cond = F.col(key).isNull()
+            null_filter = cond if null_filter is None else (null_filter | cond)
+        nulls = df.filter(null_filter).limit(1).count() if keys else 0
+        if nulls:
+            raise TableWriteError(name, f"null value in key column(s) {cap_list(keys)}",
+                                  "every row needs a full primary key")
+        dupes = df.groupBy(*keys).count().filter(F.col("count") > 1).limit(1).collect()
+        if dupes:
+            sample = {k: dupes[0][k] for k in keys}
+            raise TableWriteError(
+                name,
+                f"duplicate primary key {sample} in the input (keys: {cap_list(keys)})",
+                "deduplicate the input before writing",
+            )
+
+    def _check_columns(self, name: str, columns: Sequence[str]) -> None:
+        for column in columns:
+            try:
+                check_identifier("column", column)
+            except LakestepError as exc:
+                raise TableWriteError(name, exc.message, exc.hint) from exc
+
+    def _require(self, name: str) -> None:
+        split_name(name)
+        if not self._exists(name):
+            catalog, schema, _ = split_name(name)
+            raise TableNotFound(name, self._list_tables(f"{catalog}.{schema}"))
+
+    @contextmanager
+    def _translating(self, operation: str, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        except LakestepError:
+            raise
+        except Exception as exc:  # engine errors become one clear error naming the table
+            reason = str(exc).strip().splitlines()[0][:400] if str(exc).strip() else type(exc).__name__
+            raise TableWriteError(name, f"{operation}: {reason}") from exc
+        log.info("%s %s in %.2fs", operation, name, time.perf_counter() - started)
+
+    # -- adapter primitives -----------------------------------------------------------------
+    @abstractmethod
+    def _ensure_schema(self, name: str) -> None: ...
+
+    @abstractmethod
+    def _write(self, name: str, df: DataFrame, mode: WriteMode) -> None: ...
+
+    @abstractmethod
+    def _merge(self, name: str, df: DataFrame, keys: list[str]) -> None: ...
+
+    @abstractmethod
+    def _replace_where(self, name: str, df: DataFrame, predicate: str) -> None: ...
+
+    @abstractmethod
+    def _read(self, name: str, version: int | None) -> DataFrame: ...
+
+    @abstractmethod
+    def _exists(self, name: str) -> bool: ...
+
+    @abstractmethod
+    def _version(self, name: str) -> int: ...
+
+    @abstractmethod
+    def _history(self, name: str) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def _properties(self, name: str) -> dict[str, str]: ...
+
+    @abstractmethod
+    def _set_properties(self, name: str, properties: dict[str, str]) -> None: ...
+
+    @abstractmethod
+    def _drop(self, name: str) -> None: ...
+
+    @abstractmethod
+    def _list_tables(self, schema: str | None) -> list[str]: ...
