@@ -19,14 +19,14 @@ __version__ = "0.1.0"
 
 
 def connect(
-    target: str = "local",
+    target: str | None = None,
     home: str | Path | None = None,
     project: str | Path | None = None,
     **overrides: Any,
 ) -> Platform:
     """Return a :class:`~lakestep.platform.base.Platform` for ``target``.
 
-    ``target="local"`` starts an embedded Sail engine over Delta tables under ``home``
+    ``target`` defaults to ``LAKESTEP_TARGET`` or ``local``. ``local`` starts an embedded Sail engine over Delta tables under ``home``
     (``.lakestep/`` by default) unless ``spark_remote`` names a Sail server; ``dev`` and
     ``prod`` use the Databricks job's Spark. ``project`` is a project directory with its
     own ``databricks.yml``, contracts, feature tables and model specs. The platform is a

@@ -224,11 +224,11 @@ def _attach_optional_ports(platform: Platform) -> None:
     try:
         from lakestep.platform.local_features import LocalFeatureStore
     except ImportError:
-        LocalFeatureStore = None  # noqa: N806
+        LocalFeatureStore = None
     try:
         from lakestep.platform.local_registry import LocalModelRegistry
     except ImportError:
-        LocalModelRegistry = None  # noqa: N806
+        LocalModelRegistry = None
     platform.attach(
         features=LocalFeatureStore(platform) if LocalFeatureStore else None,
         registry=LocalModelRegistry(platform.settings) if LocalModelRegistry else None,
