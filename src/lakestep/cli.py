@@ -139,6 +139,28 @@ def tables(schema: str = typer.Option(None, "--schema", help="Only catalog.schem
     guarded(body)
 
 
+@app.command("show")
+def show(
+    table: str = typer.Argument(..., help="Three-level table name, e.g. main.gold.fact_booking."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1),
+    version: int = typer.Option(None, "--version", help="Delta version (time travel)."),
+) -> None:
+    """Print the first rows of a table."""
+
+    def body() -> None:
+        with options().connect() as platform:
+            frame = platform.tables.read(table, version=version).limit(limit).toPandas()
+            shown_version = version if version is not None else platform.tables.version(table)
+            view = Table(title=f"{table} (version {shown_version})")
+            for column in frame.columns:
+                view.add_column(str(column), overflow="fold")
+            for row in frame.itertuples(index=False):
+                view.add_row(*(str(value) for value in row))
+            console.print(view)
+
+    guarded(body)
+
+
 @app.command("run")
 def run(
     scale: int = typer.Option(200_000, "--scale", min=100, help="Demo bookings to generate."),

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
-from lakestep.config import check_identifier, split_name
+from lakestep.config import check_identifier, quote, split_name
 from lakestep.errors import LakestepError, TableNotFound, TableWriteError, cap_list
 
 if TYPE_CHECKING:
@@ -24,6 +24,30 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WriteMode = Literal["overwrite", "append"]
+
+
+def sql_string(value: str) -> str:
+    """A Spark SQL string literal (both engines accept backslash escapes)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def merge_statement(name: str, source_view: str, columns: Sequence[str],
+                    keys: Sequence[str]) -> str:
+    """MERGE INTO … upserting ``source_view`` by ``keys`` (names already validated)."""
+    on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
+    updates = ", ".join(f"t.`{c}` = s.`{c}`" for c in columns if c not in keys)
+    insert_columns = ", ".join(f"`{c}`" for c in columns)
+    values = ", ".join(f"s.`{c}`" for c in columns)
+    matched = f"WHEN MATCHED THEN UPDATE SET {updates} " if updates else ""
+    return (
+        f"MERGE INTO {quote(name)} AS t USING `{source_view}` AS s ON {on} "
+        f"{matched}WHEN NOT MATCHED THEN INSERT ({insert_columns}) VALUES ({values})"
+    )
+
+
+def set_properties_statement(name: str, properties: Mapping[str, str]) -> str:
+    pairs = ", ".join(f"{sql_string(k)} = {sql_string(v)}" for k, v in properties.items())
+    return f"ALTER TABLE {quote(name)} SET TBLPROPERTIES ({pairs})"
 
 
 class TableStore(ABC):

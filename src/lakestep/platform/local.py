@@ -18,16 +18,18 @@ from lakestep.config import Settings, quote, split_name
 from lakestep.errors import StorageError
 from lakestep.platform.base import Platform
 from lakestep.platform.sail import EmbeddedSail, connect_session
-from lakestep.tables import TableStore, WriteMode
+from lakestep.tables import (
+    TableStore,
+    WriteMode,
+    merge_statement,
+    set_properties_statement,
+    sql_string,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 log = logging.getLogger(__name__)
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class DeltaTableStore(TableStore):
@@ -57,7 +59,7 @@ class DeltaTableStore(TableStore):
         self._ensure_schema(name)
         self.spark.sql(
             f"CREATE TABLE IF NOT EXISTS {quote(name)} USING delta "
-            f"LOCATION {_sql_string(str(self.path(name)))}"
+            f"LOCATION {sql_string(str(self.path(name)))}"
         ).collect()
         self._registered.add(name)
 
@@ -95,15 +97,7 @@ class DeltaTableStore(TableStore):
         view = f"lakestep_merge_{uuid.uuid4().hex}"
         df.createOrReplaceTempView(view)
         try:
-            on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in keys)
-            updates = ", ".join(f"t.`{c}` = s.`{c}`" for c in df.columns if c not in keys)
-            columns = ", ".join(f"`{c}`" for c in df.columns)
-            values = ", ".join(f"s.`{c}`" for c in df.columns)
-            matched = f"WHEN MATCHED THEN UPDATE SET {updates} " if updates else ""
-            self.spark.sql(
-                f"MERGE INTO {quote(name)} AS t USING `{view}` AS s ON {on} "
-                f"{matched}WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({values})"
-            ).collect()
+            self.spark.sql(merge_statement(name, view, df.columns, keys)).collect()
         finally:
             self.spark.catalog.dropTempView(view)
 
@@ -148,8 +142,7 @@ class DeltaTableStore(TableStore):
 
     def _set_properties(self, name: str, properties: dict[str, str]) -> None:
         self._register(name)
-        pairs = ", ".join(f"{_sql_string(k)} = {_sql_string(v)}" for k, v in properties.items())
-        self.spark.sql(f"ALTER TABLE {quote(name)} SET TBLPROPERTIES ({pairs})").collect()
+        self.spark.sql(set_properties_statement(name, properties)).collect()
 
     def _drop(self, name: str) -> None:
         self.spark.sql(f"DROP TABLE IF EXISTS {quote(name)}").collect()

@@ -1,0 +1,3 @@
+from lakestep.cli import main
+
+main()
