@@ -63,6 +63,23 @@ class Platform:
         if registry is not None:
             self._registry = registry
 
+    def experiment(self, model: str) -> str:
+        """The MLflow experiment of a model (same path locally and on Databricks), created on
+        first use; with a local file store its artifacts go under ``<home>/mlartifacts``."""
+        import mlflow
+
+        name = self.settings.experiment_name(model)
+        mlflow.set_tracking_uri(self.settings.tracking_uri)
+        mlflow.set_registry_uri(self.settings.registry_uri)
+        existing = mlflow.get_experiment_by_name(name)
+        if existing is not None:
+            return str(existing.experiment_id)
+        location = None
+        if self.settings.tracking_uri.startswith("sqlite:") or "://" not in \
+                self.settings.tracking_uri:
+            location = (self.settings.artifacts_dir / name.strip("/")).as_uri()
+        return str(mlflow.create_experiment(name, artifact_location=location))
+
     def close(self) -> None:
         """Stop the engine this platform started (no-op for one it only connected to)."""
         if self._closed:

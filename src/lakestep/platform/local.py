@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lakestep.config import Settings, quote, split_name
 from lakestep.errors import StorageError
 from lakestep.platform.base import Platform
+from lakestep.platform.mlflow_registry import MlflowModelRegistry
 from lakestep.platform.sail import EmbeddedSail, connect_session
 from lakestep.tables import (
     TableStore,
@@ -208,21 +209,15 @@ def connect_local(settings: Settings) -> Platform:
                 engine.stop()
 
     platform = Platform(settings, spark, tables, on_close=close)
-    _attach_optional_ports(platform)
+    platform.attach(registry=MlflowModelRegistry(settings.tracking_uri, settings.registry_uri))
+    _attach_feature_store(platform)
     return platform
 
 
-def _attach_optional_ports(platform: Platform) -> None:
-    """Plug in the feature store and registry adapters that exist in this installation."""
+def _attach_feature_store(platform: Platform) -> None:
+    """Plug in the local feature store once its module exists in this installation."""
     try:
         from lakestep.platform.local_features import LocalFeatureStore
-    except ImportError:
-        LocalFeatureStore = None
-    try:
-        from lakestep.platform.local_registry import LocalModelRegistry
-    except ImportError:
-        LocalModelRegistry = None
-    platform.attach(
-        features=LocalFeatureStore(platform) if LocalFeatureStore else None,
-        registry=LocalModelRegistry(platform.settings) if LocalModelRegistry else None,
-    )
+    except ModuleNotFoundError:
+        return
+    platform.attach(features=LocalFeatureStore(platform))
