@@ -233,3 +233,20 @@ class MonitoringError(LakestepError):
 
 class BundleError(LakestepError):
     """databricks.yml or resources/ cannot be read or run locally."""
+
+
+class FeatureTableWriteError(FeatureStoreError):
+    """A feature table write or create was refused; the table keeps its previous version."""
+
+    def __init__(self, name: str, reason: str, hint: str | None = None) -> None:
+        self.name = name
+        super().__init__(f"write to feature table {name} failed: {reason}; the table is unchanged",
+                         hint)
+
+
+class FeatureDefinitionError(FeatureStoreError):
+    """A declared feature table is inconsistent with the gold contracts or itself."""
+
+    def __init__(self, table: str, message: str, hint: str | None = None) -> None:
+        self.table = table
+        super().__init__(f"feature table definition {table}: {message}", hint)

@@ -73,8 +73,7 @@ def test_constant_all_null_and_class_balance():
 
 
 def test_decision_fails_when_any_check_fails():
-    decision = decide("m", "3", [signature_check(True, False)] +
-                      threshold_checks({"r2": 0.9}, {"r2": {"min": 0.5}}))
+    decision = decide("m", "3", [signature_check(True, False), *threshold_checks({"r2": 0.9}, {"r2": {"min": 0.5}})])
     assert not decision.passed
     assert decision.reasons == ["signature lacks outputs"]
     assert decision.to_dict()["passed"] is False
