@@ -12,11 +12,11 @@ $(BIN)/python:
 	$(PIP) install --quiet --upgrade "pip==26.3"
 
 $(VENV)/.run-installed: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e .
+	$(PIP) install --quiet -e ".[local]"
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e ".[dev,databricks]"
+	$(PIP) install --quiet -e ".[local,dev,databricks]"
 	touch $@ $(VENV)/.run-installed
 
 ## run the whole pipeline on the embedded default (Sail + Delta + MLflow under .lakestep/)

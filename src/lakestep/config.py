@@ -253,6 +253,8 @@ def load_settings(
 ) -> Settings:
     """Build the one :class:`Settings` for a run: bundle variables < LAKESTEP_* < arguments."""
     env = dict(os.environ if environ is None else environ)
+    if "project_name" in overrides:  # `project` is the directory in connect()'s signature
+        overrides["project"] = overrides.pop("project_name")
     from_env = _settings_from_env(env)
     chosen_target = target or from_env.pop("target", None) or "local"
     from_env.pop("target", None)

@@ -28,7 +28,7 @@ SETTINGS_FLAGS = {
     "features-schema": "features_schema",
     "ml-schema": "ml_schema",
     "monitoring-schema": "monitoring_schema",
-    "project-name": "project",
+    "project-name": "project_name",
     "tracking-uri": "tracking_uri",
     "spark-remote": "spark_remote",
 }
