@@ -250,3 +250,38 @@ class FeatureDefinitionError(FeatureStoreError):
     def __init__(self, table: str, message: str, hint: str | None = None) -> None:
         self.table = table
         super().__init__(f"feature table definition {table}: {message}", hint)
+
+
+class PackagingError(LakestepError):
+    """A model cannot be packaged: incomplete signature, unsupported estimator or kind."""
+
+    def __init__(self, model: str, message: str, hint: str | None = None) -> None:
+        self.model = model
+        super().__init__(f"packaging {model}: {message}", hint)
+
+
+class StackError(LakestepError):
+    """A service of the local stack (postgres, mlflow, spark) cannot start, stop or answer.
+
+    The message names the service and, when it has one, the log file to read.
+    """
+
+    def __init__(self, service: str, message: str, hint: str | None = None,
+                 log_file: str | None = None) -> None:
+        self.service = service
+        self.log_file = log_file
+        where = f" (log: {log_file})" if log_file else ""
+        super().__init__(f"stack service {service}: {message}{where}", hint)
+
+
+class PortInUse(StackError):
+    """A stack service cannot listen because another process holds its port."""
+
+    def __init__(self, service: str, port: int, option: str) -> None:
+        self.port = port
+        super().__init__(
+            service,
+            f"port {port} is already in use by another process",
+            f"stop that process (`ss -ltnp 'sport = :{port}'` shows it) or choose another "
+            f"port with {option}",
+        )
