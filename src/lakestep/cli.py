@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lakestep.errors import LakestepError
+from lakestep.stack_cli import stack_app
 
 app = typer.Typer(
     name="lakestep",
@@ -27,6 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(stack_app, name="stack")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -165,12 +167,15 @@ def show(
 def run(
     scale: int = typer.Option(200_000, "--scale", min=100, help="Demo bookings to generate."),
     seed: int = typer.Option(7, "--seed"),
+    stack: bool = typer.Option(
+        False, "--stack", help="Run against the local stack: the servers of `lakestep stack up` "
+        "under the same --home, or those --spark-remote/--tracking-uri (LAKESTEP_*) name."),
 ) -> None:
     """The whole pipeline on the demo data."""
     from lakestep.commands import run_pipeline
 
     def body() -> None:
-        with options().connect() as platform:
+        with options().connect(**_stack_endpoints(stack)) as platform:
             result = run_pipeline(platform, scale=scale, seed=seed)
             console.print(_tables_table(platform, [g.name for g in result.gold]))
             console.print(_timings_table(result.steps))
@@ -240,6 +245,20 @@ def bundle_run(
             raise typer.Exit(1)
 
     guarded(body)
+
+
+def _stack_endpoints(stack: bool) -> dict[str, str]:
+    """Overrides pointing a run at the local stack's servers (none without --stack)."""
+    if not stack:
+        return {}
+    from lakestep.config import load_settings
+    from lakestep.stack import run_endpoints
+
+    opts = options()
+    settings = load_settings(opts.target, home=opts.home, project_dir=opts.project,
+                             catalog=opts.catalog, tracking_uri=opts.tracking_uri,
+                             spark_remote=opts.spark_remote)
+    return run_endpoints(settings)
 
 
 def _timings_table(steps: Any) -> Table:

@@ -73,7 +73,7 @@ def test_the_stack_has_its_four_services_with_health_checks_and_named_volumes(se
 
 def test_mlflow_uses_postgres_and_serves_artifacts(services):
     command = services["mlflow"]["command"]
-    assert "--backend-store-uri=postgresql://mlflow@postgres:5432/mlflow" in command
+    assert "--backend-store-uri=postgresql+psycopg2://mlflow@postgres:5432/mlflow" in command
     assert {"--serve-artifacts", "--artifacts-destination=/mlartifacts"} <= set(command)
     assert services["mlflow"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 

@@ -32,7 +32,7 @@ def time_split(frame: pd.DataFrame, column: str, holdout_fraction: float, *,
     if len(times) < 2:
         raise TrainingError(model, f"a time split needs at least two distinct {column} values, "
                             f"got {len(times)}", "widen the label filter or add data")
-    n_holdout = max(1, int(round(len(times) * holdout_fraction)))
+    n_holdout = max(1, round(len(times) * holdout_fraction))
     cutoff = times.iloc[len(times) - n_holdout]
     is_holdout = frame[column] >= cutoff
     train, holdout = frame[~is_holdout], frame[is_holdout]
@@ -53,7 +53,7 @@ def backtest_folds(frame: pd.DataFrame, column: str, folds: int, holdout_fractio
                    ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Expanding-window folds that end where the final holdout begins."""
     times = pd.Series(frame[column].dropna().unique()).sort_values(ignore_index=True)
-    n_holdout = max(1, int(round(len(times) * holdout_fraction)))
+    n_holdout = max(1, round(len(times) * holdout_fraction))
     available = times.iloc[: len(times) - n_holdout]
     step = max(1, len(available) // (folds + 1))
     for fold in range(1, folds + 1):

@@ -53,8 +53,11 @@ class MlflowModelRegistry(ModelRegistry):
                 raise
             self.client.create_registered_model(name)
         run_id = _run_id(model_uri)
+        # MLflow 3 logged models live at models:/m-<id>; a tracking server (unlike SQLite)
+        # requires that id with the version.
+        model_id = model_uri.split("/", 1)[1] if model_uri.startswith("models:/m-") else None
         created = self.client.create_model_version(
-            name=name, source=model_uri, run_id=run_id, tags=tags or None
+            name=name, source=model_uri, run_id=run_id, tags=tags or None, model_id=model_id
         )
         return _version(self.client.get_model_version(name, str(created.version)))
 

@@ -72,10 +72,34 @@ class EmbeddedSail:
                 self._server = None
 
 
-def connect_session(url: str, *, attempts: int = 20) -> SparkSession:
+def _reachable(url: str, timeout: float) -> bool:
+    """A TCP check first: PySpark itself may hang for minutes on an unreachable server."""
+    import socket
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url.replace("sc://", "http://", 1))
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 15002),
+                                      timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def connect_session(url: str, *, attempts: int = 20, wait_seconds: float = 10.0
+                    ) -> SparkSession:
     """A new Spark Connect session on ``url`` (never the cached default session)."""
     from pyspark.sql import SparkSession
 
+    deadline = time.monotonic() + wait_seconds
+    while not _reachable(url, timeout=1.0):
+        if time.monotonic() > deadline:
+            raise EngineError(
+                f"no Spark Connect server answers at {url}",
+                "start it with `lakestep stack up`, or check --spark-remote / "
+                "LAKESTEP_SPARK_REMOTE",
+            )
+        time.sleep(0.2)
     last: Exception | None = None
     for attempt in range(attempts):
         try:
