@@ -29,8 +29,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(stack_app, name="stack")
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (CI logs, tests) is not cut at 80 columns: a table keeps its full names.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, soft_wrap=True)
 
 T = TypeVar("T")
 

@@ -40,6 +40,10 @@ class ConfigError(LakestepError):
     """Settings, bundle variables or a project directory are wrong."""
 
 
+class ProjectError(LakestepError):
+    """A project directory is missing a part or a part does not load."""
+
+
 class InvalidName(LakestepError):
     """An identifier (catalog, schema, table, column, model) is not a safe name."""
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from lakestep.config import Settings
+    from lakestep.project import Project
     from lakestep.tables import TableStore
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class Platform:
         self._registry = registry
         self._on_close = on_close
         self._closed = False
+        self._project: Project | None = None
 
     @property
     def features(self) -> Any:
@@ -55,6 +57,16 @@ class Platform:
         if self._registry is None:
             raise LakestepError(f"no model registry on target {self.settings.target}")
         return self._registry
+
+    @property
+    def project(self) -> Project:
+        """The contracts, feature/label definitions and model specs this platform runs."""
+        if self._project is None:
+            from lakestep.project import Project
+
+            root = self.settings.project_dir
+            self._project = Project(root=None if root is None else root.resolve())
+        return self._project
 
     def attach(self, *, features: Any = None, registry: Any = None) -> None:
         """Adapters plug their feature store and registry in once they are built."""

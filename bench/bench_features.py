@@ -1,0 +1,170 @@
+"""Benchmark (not a test): demo feature tables at N bookings, and a point-in-time training set.
+
+    .venv/bin/python bench/bench_features.py --bookings 1000000 --labels 1000000
+
+Steps, each timed ``--repeats`` times (median reported):
+  * build_all: every demo feature table created from the gold layer (full refresh);
+  * build_<table>: each table alone;
+  * refresh_all: a re-run that merges into the existing tables (new Delta versions);
+  * training_set: ``create_training_set`` + ``load_df`` for ``--labels`` label rows with
+    point-in-time lookups on customer_daily, property_daily and destination_daily plus the
+    calendar, forced to compute every output column.
+
+The gold layer is the demo generator's (``lakestep.demo.build_gold``, seed 7) by default;
+``--gold synthetic`` writes a hash-based stand-in with the same cardinalities (bookings/8
+customers, bookings/200 properties, 24 destinations, 731 days) and only the columns the
+feature tables read, to time the features independently of the generator. Prints one JSON
+document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform as host
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+
+import lakestep
+from lakestep.features import FeatureLookup, build_feature_tables, load_definitions
+
+START = date(2023, 7, 1)
+DAYS = 731
+
+
+def _uniform(salt: int):
+    """A deterministic uniform [0, 1) per row id."""
+    from pyspark.sql import functions as F
+
+    return F.pmod(F.xxhash64("id", F.lit(salt)), F.lit(1_000_003)).cast("double") / 1_000_003
+
+
+def synthetic_gold(spark, bookings: int) -> dict:
+    from pyspark.sql import functions as F
+
+    customers, properties = max(200, bookings // 8), max(40, bookings // 200)
+    day = lambda salt: F.date_add(F.lit(START), (_uniform(salt) * DAYS).cast("int"))  # noqa: E731
+    lead = F.least(F.floor(-F.log(1 - _uniform(4)) * 30), F.lit(300)).cast("int")
+    nights = (1 + F.floor(_uniform(5) * 7)).cast("int")
+    price = F.round(50 + _uniform(6) * 250, 2).cast("decimal(10,2)")
+    facts = spark.range(bookings).select(
+        (1 + F.floor(F.pow(_uniform(1), 1.4) * customers)).cast("long").alias("customer_id"),
+        (1 + F.floor(_uniform(2) * properties)).cast("long").alias("property_id"),
+        day(3).alias("booking_date"), lead.alias("lead"), nights.alias("nights"),
+        price.alias("nightly_price"), (_uniform(7) < 0.1).alias("is_cancelled"))
+    fact_booking = facts.select(
+        "customer_id", "property_id",
+        (1 + F.pmod(F.col("property_id"), F.lit(24))).cast("int").alias("destination_id"),
+        "booking_date",
+        F.date_add("booking_date", F.col("lead")).alias("checkin_date"),
+        F.date_add("booking_date", F.col("lead") + F.col("nights")).alias("checkout_date"),
+        "nightly_price",
+        (F.col("nightly_price") * F.col("nights")).cast("decimal(12,2)").alias("total_amount"),
+        "is_cancelled")
+    calendar = spark.range(-200, DAYS + 400).select(F.date_add(F.lit(START), F.col("id").cast(
+        "int")).alias("date"))
+    return {
+        "fact_booking": fact_booking,
+        "dim_customer": spark.range(1, customers + 1).select(
+            F.col("id").alias("customer_id"),
+            F.date_sub(F.lit(START), (_uniform(8) * 900).cast("int")).alias("signup_date")),
+        "dim_property": spark.range(1, properties + 1).select(F.col("id").alias("property_id")),
+        "dim_destination": spark.range(1, 25).select(F.col("id").cast("int")
+                                                     .alias("destination_id")),
+        "dim_date": calendar.select(
+            "date", F.dayofweek("date").alias("day_of_week"),
+            F.dayofmonth("date").alias("day_of_month"), F.month("date").alias("month"),
+            F.quarter("date").alias("quarter"), F.weekofyear("date").alias("week_of_year"),
+            F.dayofweek("date").isin(1, 7).alias("is_weekend"),
+            (F.dayofmonth("date") == 1).alias("is_holiday")),
+    }
+
+
+def write_gold(p, kind: str, bookings: int) -> None:
+    if kind == "demo":
+        from lakestep.demo import build_gold
+
+        build_gold(p, scale=bookings, seed=7)
+        return
+    for table, df in synthetic_gold(p.spark, bookings).items():
+        p.tables.write(p.settings.gold(table), df)
+
+
+def timed(repeats: int, step: Callable[[], object]) -> dict:
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        step()
+        seconds.append(round(time.perf_counter() - started, 2))
+    return {"median_s": statistics.median(seconds), "runs_s": seconds}
+
+
+def training_set(p, labels: int):
+    from pyspark.sql import functions as F
+
+    settings = p.settings
+    label_frame = p.tables.read(settings.gold("fact_booking")).limit(labels).select(
+        "customer_id", "property_id", "destination_id", F.col("booking_date").alias("date"),
+        F.col("total_amount").cast("double").alias("amount"))
+    lookups = [
+        FeatureLookup(settings.feature_table("customer_daily"), "customer_id",
+                      timestamp_lookup_key="date", default_values={"bookings_365d": 0}),
+        FeatureLookup(settings.feature_table("property_daily"), "property_id",
+                      timestamp_lookup_key="date",
+                      rename_outputs={"bookings_7d": "p_bookings_7d",
+                                      "bookings_30d": "p_bookings_30d",
+                                      "bookings_90d": "p_bookings_90d"},
+                      feature_names=["bookings_7d", "bookings_30d", "bookings_90d",
+                                     "avg_price_30d", "occupancy_30d"]),
+        FeatureLookup(settings.feature_table("destination_daily"), "destination_id",
+                      timestamp_lookup_key="date", feature_names=["bookings_7d", "revenue_28d"],
+                      rename_outputs={"bookings_7d": "d_bookings_7d"}),
+        FeatureLookup(settings.feature_table("calendar"), "date",
+                      feature_names=["is_weekend", "is_holiday"]),
+    ]
+    df = p.features.create_training_set(df=label_frame, feature_lookups=lookups,
+                                        label="amount").load_df()
+    # Hash every column so no engine can skip computing one.
+    return df.agg(F.count(F.lit(1)).alias("rows"), F.sum(F.xxhash64(*df.columns)).alias("h"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bookings", type=int, default=1_000_000)
+    parser.add_argument("--labels", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--home", default=None, help="lakestep home (default: a temp dir)")
+    parser.add_argument("--gold", choices=("demo", "synthetic"), default="demo")
+    args = parser.parse_args()
+    home = args.home or tempfile.mkdtemp(prefix="lakestep-bench-")
+    results: dict = {"bookings": args.bookings, "labels": args.labels, "repeats": args.repeats,
+                     "gold": args.gold, "engine": "sail (embedded)", "cpus": os.cpu_count(),
+                     "python": host.python_version()}
+    with lakestep.connect(home=home, environ={}) as p:
+        started = time.perf_counter()
+        write_gold(p, args.gold, args.bookings)
+        results["gold_write_s"] = round(time.perf_counter() - started, 2)
+        results["fact_booking_rows"] = p.tables.read(p.settings.gold("fact_booking")).count()
+        definitions = load_definitions()
+        steps = results["steps"] = {}
+        steps["build_all"] = timed(args.repeats, lambda: build_feature_tables(
+            p, definitions=definitions, full_refresh=True))
+        steps["refresh_all"] = timed(args.repeats, lambda: build_feature_tables(
+            p, definitions=definitions))
+        for name in definitions:
+            steps[f"build_{name}"] = timed(args.repeats, lambda name=name: build_feature_tables(
+                p, [name], definitions=definitions, full_refresh=True))
+        results["rows"] = {name: p.tables.read(p.settings.feature_table(name)).count()
+                           for name in definitions}
+        checked = training_set(p, args.labels).collect()[0]
+        results["training_set_rows"] = checked["rows"]
+        steps["training_set"] = timed(args.repeats, lambda: training_set(p, args.labels).collect())
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
