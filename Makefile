@@ -31,8 +31,9 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
 
+## scoring (1M and 10M rows) and feature benchmarks → docs/benchmarks.md; BENCH_ARGS=--quick
 bench: $(VENV)/.dev-installed
-	$(BIN)/lakestep bench
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .lakestep .pytest_cache .mypy_cache .ruff_cache

@@ -63,3 +63,42 @@ def mlflow_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mlflow_template:
     monkeypatch.chdir(tmp_path)
     yield uri
     mlflow.set_tracking_uri(None)
+
+
+def isolated_platform(platform: Platform, root: Path, mlflow_template: Path, *,
+                      project_dir: Path | None = None) -> Platform:
+    """The shared engine with schemas, MLflow store (and project) of one test module only.
+
+    Gold, feature, ml and monitoring schemas get a unique suffix, so modules that build
+    their own gold layer on the same Sail session never see each other's tables.
+    """
+    import mlflow
+
+    from lakestep.platform.mlflow_registry import MlflowModelRegistry
+
+    root.mkdir(parents=True, exist_ok=True)
+    database = root / "mlflow.db"
+    shutil.copyfile(mlflow_template, database)
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
+                           (str(root / "mlruns" / "0"),))
+    uri = f"sqlite:///{database}"
+    suffix = uuid.uuid4().hex[:8]
+    settings = platform.settings.with_overrides(
+        gold_schema=f"gold_{suffix}", features_schema=f"features_{suffix}",
+        ml_schema=f"ml_{suffix}", monitoring_schema=f"monitoring_{suffix}",
+        tracking_uri=uri, registry_uri=uri, project_dir=project_dir, home=root / "home")
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return Platform(settings, platform.spark, platform.tables, features=platform.features,
+                    registry=MlflowModelRegistry(uri, uri))
+
+
+@pytest.fixture(scope="session")
+def make_isolated(platform: Platform, mlflow_template: Path):
+    """``make_isolated(root, project_dir=None)``: see :func:`isolated_platform`."""
+
+    def make(root: Path, project_dir: Path | None = None) -> Platform:
+        return isolated_platform(platform, root, mlflow_template, project_dir=project_dir)
+
+    return make

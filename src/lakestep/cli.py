@@ -35,6 +35,10 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 T = TypeVar("T")
 
+# `make run` must finish in under two minutes on two cores: the default run is smaller
+# than `demo-data`'s default; benchmarks and `--scale` go as large as wanted.
+DEFAULT_RUN_SCALE = 100_000
+
 
 @dataclass
 class Options:
@@ -164,22 +168,152 @@ def show(
     guarded(body)
 
 
+@app.command("features")
+def features(
+    table: list[str] = typer.Option(None, "--table", help="Only these feature/label tables."),
+) -> None:
+    """Build the feature tables (merge by key) and label tables from the gold layer."""
+    from lakestep.commands import build_features
+
+    def body() -> None:
+        with options().connect() as platform:
+            built = build_features(platform, tables=table or None)
+            console.print(_tables_table(platform, built))
+
+    guarded(body)
+
+
+@app.command("train")
+def train(
+    model: list[str] = typer.Option(None, "--model", "-m", help="Model(s) to train."),
+    all_models: bool = typer.Option(False, "--all", help="Every model spec of the project."),
+) -> None:
+    """Train, log and register models; each new version gets @challenger."""
+    from lakestep.commands import train as train_models
+
+    def body() -> None:
+        chosen = _chosen_models(model, all_models)
+        with options().connect() as platform:
+            results = train_models(platform, chosen)
+            console.print(_training_table(results))
+
+    guarded(body)
+
+
+@app.command("gate")
+def gate(
+    model: list[str] = typer.Option(None, "--model", "-m", help="Model(s) to gate."),
+    all_models: bool = typer.Option(False, "--all", help="Every model spec of the project."),
+    version: str = typer.Option(None, "--version", help="Version to judge (default @challenger)."),
+) -> None:
+    """Judge @challenger (or --version): pass → @champion moves; fail → exit code 3."""
+    from lakestep.commands import gate_models
+
+    def body() -> None:
+        chosen = _chosen_models(model, all_models)
+        with options().connect() as platform:
+            results = gate_models(platform, chosen, version=version, raise_on_fail=False)
+            console.print(_gate_table(results))
+            failed = [r for r in results if not r.passed]
+            if failed:
+                from lakestep.errors import GateFailed
+
+                first = failed[0]
+                raise GateFailed(", ".join(r.name for r in failed), first.version,
+                                 [f"{r.model} v{r.version}: {'; '.join(r.reasons)}"
+                                  for r in failed])
+
+    guarded(body)
+
+
+@app.command("promote")
+def promote(
+    model: str = typer.Option(..., "--model", "-m"),
+    version: str = typer.Option(None, "--version", help="Version (default @challenger)."),
+    force: bool = typer.Option(False, "--force", help="Promote even if the gate fails "
+                               "(recorded on the version)."),
+    reason: str = typer.Option(None, "--reason", help="Why the gate is overridden (--force)."),
+) -> None:
+    """Move @champion to a version: the gate's pass path, or --force with a --reason."""
+    from lakestep.gate import promote as promote_version
+
+    def body() -> None:
+        with options().connect() as platform:
+            result = promote_version(platform, model, version=version, force=force,
+                                     reason=reason)
+            console.print(_gate_table([result]))
+            if result.forced:
+                err_console.print(f"[yellow]warning:[/] {result.name} version {result.version} "
+                                  f"promoted over a failed gate: {'; '.join(result.reasons)}")
+
+    guarded(body)
+
+
+@app.command("score")
+def score(
+    model: list[str] = typer.Option(None, "--model", "-m", help="Model(s) to score with."),
+    all_models: bool = typer.Option(False, "--all", help="Every model spec of the project."),
+    alias: str = typer.Option("champion", "--alias", help="Alias of the version to use."),
+    version: str = typer.Option(None, "--version", help="Version number instead of an alias."),
+    day: str = typer.Option(None, "--date", help="Scoring date YYYY-MM-DD (default: the "
+                            "latest day of the model's scoring rows)."),
+) -> None:
+    """Batch-score the latest rows of each model's label table into <model>_predictions."""
+    from lakestep.commands import score_models
+
+    def body() -> None:
+        chosen = _chosen_models(model, all_models)
+        with options().connect() as platform:
+            results = score_models(platform, chosen, alias=alias, version=version,
+                                   scoring_date=_date(day))
+            console.print(_score_table(results))
+
+    guarded(body)
+
+
+@app.command("monitor")
+def monitor(
+    model: list[str] = typer.Option(None, "--model", "-m", help="Model(s) to monitor."),
+    day: str = typer.Option(None, "--date", help="Scoring date YYYY-MM-DD (default: latest)."),
+) -> None:
+    """Drift and data quality of the latest scoring run. Exit code 0: no retrain needed;
+    4: a retrain is needed (drift or quality crossed the spec's thresholds)."""
+    from lakestep.commands import monitor_models
+
+    def body() -> None:
+        with options().connect() as platform:
+            results = monitor_models(platform, model or None, scoring_date=_date(day))
+            console.print(_monitor_table(results))
+            if any(r.retrain for r in results):
+                err_console.print("[yellow]retrain needed:[/] " + ", ".join(
+                    r.model for r in results if r.retrain))
+                raise typer.Exit(RETRAIN_EXIT_CODE)
+
+    guarded(body)
+
+
 @app.command("run")
 def run(
-    scale: int = typer.Option(200_000, "--scale", min=100, help="Demo bookings to generate."),
+    scale: int = typer.Option(DEFAULT_RUN_SCALE, "--scale", min=100,
+                              help="Demo bookings to generate."),
     seed: int = typer.Option(7, "--seed"),
+    drift: bool = typer.Option(False, "--drift", help="Add the shifted scoring period."),
     stack: bool = typer.Option(
         False, "--stack", help="Run against the local stack: the servers of `lakestep stack up` "
         "under the same --home, or those --spark-remote/--tracking-uri (LAKESTEP_*) name."),
 ) -> None:
-    """The whole pipeline on the demo data."""
+    """The whole pipeline: gold data → features → train → gate → score → monitor."""
     from lakestep.commands import run_pipeline
 
     def body() -> None:
         with options().connect(**_stack_endpoints(stack)) as platform:
-            result = run_pipeline(platform, scale=scale, seed=seed)
+            result = run_pipeline(platform, scale=scale, seed=seed, drift=drift)
             console.print(_tables_table(platform, [g.name for g in result.gold]))
+            console.print(_gate_table(result.gates))
+            console.print(_score_table(result.scores))
+            console.print(_monitor_table(result.monitors))
             console.print(_timings_table(result.steps))
+            _where(platform)
 
     guarded(body)
 
@@ -246,6 +380,85 @@ def bundle_run(
             raise typer.Exit(1)
 
     guarded(body)
+
+
+RETRAIN_EXIT_CODE = 4
+
+
+def _chosen_models(models: list[str] | None, all_models: bool) -> list[str] | None:
+    if models and all_models:
+        raise LakestepError("--model and --all are exclusive", "name models or say --all")
+    if not models and not all_models:
+        raise LakestepError("no model chosen", "pass --model NAME (repeatable) or --all")
+    return list(models) if models else None
+
+
+def _date(text: str | None) -> Any:
+    if text is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise LakestepError(f"--date {text!r} is not a date", "use YYYY-MM-DD") from None
+
+
+def _training_table(results: list[Any]) -> Table:
+    table = Table(title="trained versions (@challenger)")
+    for column in ("model", "version", "key metric", "value", "train rows", "holdout rows",
+                   "seconds"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r.name, r.version, r.key_metric, f"{r.key_value:.4g}", f"{r.rows_train:,}",
+                      f"{r.rows_holdout:,}", f"{r.seconds:.1f}")
+    return table
+
+
+def _gate_table(results: list[Any]) -> Table:
+    table = Table(title="quality gate")
+    for column in ("model", "version", "key metric", "value", "threshold", "champion",
+                   "gate", "report"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        champion = (r.champion_metrics or {}).get(r.key_metric)
+        verdict = "[green]passed[/]" if r.passed else "[red]FAILED[/]"
+        if r.forced:
+            verdict = "[yellow]forced[/]"
+        table.add_row(r.name, r.version, r.key_metric, f"{r.metrics[r.key_metric]:.4g}",
+                      r.threshold_text,
+                      "-" if champion is None else f"v{r.champion_version}: {champion:.4g}",
+                      verdict, str(r.report))
+    return table
+
+
+def _score_table(results: list[Any]) -> Table:
+    table = Table(title="batch scoring")
+    for column in ("predictions table", "model version", "scoring date", "rows",
+                   "Delta version", "seconds"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        table.add_row(r.table, r.model_version, str(r.scoring_date), f"{r.rows:,}",
+                      str(r.version), f"{r.seconds:.1f}")
+    return table
+
+
+def _monitor_table(results: list[Any]) -> Table:
+    table = Table(title="monitoring")
+    for column in ("model", "version", "scoring date", "rows", "retrain", "why", "report"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        table.add_row(r.model, str(r.model_version), str(r.scoring_date), f"{r.rows:,}",
+                      "[red]yes[/]" if r.retrain else "[green]no[/]",
+                      "; ".join(r.reasons)[:200] or "-", str(r.report))
+    return table
+
+
+def _where(platform: Any) -> None:
+    settings = platform.settings
+    console.print(f"predictions: {settings.catalog}.{settings.ml_schema}.<model>_predictions · "
+                  f"metrics: {settings.monitoring_table('model_metrics')} · "
+                  f"reports: {settings.reports_dir} · MLflow: {settings.tracking_uri}")
 
 
 def _stack_endpoints(stack: bool) -> dict[str, str]:

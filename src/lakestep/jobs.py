@@ -92,3 +92,114 @@ def demo_data(argv: Sequence[str] | None = None) -> None:
             build_demo_data(platform, scale=args.scale, seed=args.seed, drift=args.drift)
 
     _exit(run_task("demo-data", body))
+
+
+def _models(args: argparse.Namespace) -> list[str] | None:
+    return list(args.model) if args.model else None
+
+
+def _model_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    parser = base_parser(prog, description)
+    parser.add_argument("--model", action="append", default=None,
+                        help="model name (repeatable; default: every model spec)")
+    return parser
+
+
+def features(argv: Sequence[str] | None = None) -> None:
+    """Task: build the feature tables and label tables from the gold layer."""
+    parser = base_parser("lakestep-features", features.__doc__ or "")
+    parser.add_argument("--table", action="append", default=None)
+    args = parser.parse_args(argv)
+
+    def body() -> None:
+        from lakestep.commands import build_features
+
+        with connect_from(args) as platform:
+            build_features(platform, tables=args.table)
+
+    _exit(run_task("features", body))
+
+
+def train(argv: Sequence[str] | None = None) -> None:
+    """Task: train, log and register models (each new version gets @challenger)."""
+    parser = _model_parser("lakestep-train", train.__doc__ or "")
+    args = parser.parse_args(argv)
+
+    def body() -> None:
+        from lakestep.bundle import set_task_value
+        from lakestep.commands import train as train_models
+
+        with connect_from(args) as platform:
+            results = train_models(platform, _models(args))
+        for result in results:
+            set_task_value(f"{result.model}_version", result.version)
+
+    _exit(run_task("train", body))
+
+
+def gate(argv: Sequence[str] | None = None) -> None:
+    """Task: gate @challenger (or --version); exit code 3 when the gate fails."""
+    parser = _model_parser("lakestep-gate", gate.__doc__ or "")
+    parser.add_argument("--version", default=None)
+    args = parser.parse_args(argv)
+
+    def body() -> None:
+        from lakestep.commands import gate_models
+
+        with connect_from(args) as platform:
+            gate_models(platform, _models(args), version=args.version)
+
+    _exit(run_task("gate", body))
+
+
+def score(argv: Sequence[str] | None = None) -> None:
+    """Task: batch-score the latest rows of each model into its predictions table."""
+    parser = _model_parser("lakestep-score", score.__doc__ or "")
+    parser.add_argument("--alias", default="champion")
+    parser.add_argument("--version", default=None)
+    parser.add_argument("--date", default=None, help="scoring date YYYY-MM-DD")
+    args = parser.parse_args(argv)
+
+    def body() -> None:
+        from datetime import date
+
+        from lakestep.commands import score_models
+
+        day = date.fromisoformat(args.date) if args.date else None
+        with connect_from(args) as platform:
+            score_models(platform, _models(args), alias=args.alias, version=args.version,
+                         scoring_date=day)
+
+    _exit(run_task("score", body))
+
+
+EXIT_RETRAIN = 4
+
+
+def monitor(argv: Sequence[str] | None = None) -> None:
+    """Task: drift and quality of the latest scoring run; always publishes the task value
+    ``retrain_needed``. With ``--retrain-signal=exit-code`` a needed retrain is also exit
+    code 4 (for schedulers without task values)."""
+    parser = _model_parser("lakestep-monitor", monitor.__doc__ or "")
+    parser.add_argument("--date", default=None, help="scoring date YYYY-MM-DD")
+    parser.add_argument("--retrain-signal", choices=("exit-code", "task-value"),
+                        default="exit-code")
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        from datetime import date
+
+        from lakestep.bundle import set_task_value
+        from lakestep.commands import monitor_models
+
+        day = date.fromisoformat(args.date) if args.date else None
+        with connect_from(args) as platform:
+            results = monitor_models(platform, _models(args), scoring_date=day)
+        needed = sorted(r.model for r in results if r.retrain)
+        set_task_value("retrain_needed", bool(needed))
+        set_task_value("retrain_models", needed)
+        if needed:
+            log.warning("retrain needed for %s", ", ".join(needed))
+        return EXIT_RETRAIN if needed and args.retrain_signal == "exit-code" else EXIT_OK
+
+    _exit(run_task("monitor", body))

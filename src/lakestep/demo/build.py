@@ -14,14 +14,14 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lakestep.contracts import Contract, load_contracts, validate
+from lakestep.contracts import load_contracts, validate
 from lakestep.demo import activity, dims, facts
 from lakestep.demo import params as P
 from lakestep.demo.entities import World
 from lakestep.errors import LakestepError
+from lakestep.gold import TableSummary, write_gold_table
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -35,17 +35,6 @@ GOLD_TABLES = ("dim_date", "dim_destination", "dim_customer", "dim_property",
                "fact_booking", "fact_page_view")
 STAGE_TABLE = "_lakestep_demo_stage_views"
 MIN_SCALE = 100
-
-
-@dataclass(frozen=True)
-class TableSummary:
-    """One written gold table: three-level ``name``, rows, new Delta version, seconds."""
-
-    name: str
-    table: str
-    rows: int
-    version: int
-    seconds: float
 
 
 def build_gold(
@@ -119,16 +108,13 @@ class _Builder:
         with self.step(f"{table}: contract checked"):
             report = validate(df, contract, name=name)
         with self.step(f"{table}: written"):
-            self.platform.tables.write(name, df.select(*contract.column_names), mode="overwrite")
-            version = self.platform.tables.set_properties(name, self.properties(contract))
+            version = write_gold_table(self.platform, contract, df, self.properties())
         self.summaries.append(TableSummary(name, table, report.rows, version,
                                            time.perf_counter() - started))
 
-    def properties(self, contract: Contract) -> dict[str, str]:
+    def properties(self) -> dict[str, str]:
+        """What the demo adds to the contract's properties (lakestep.gold)."""
         return {
-            "comment": contract.description,
-            "lakestep.contract": contract.source or contract.table,
-            "primary_key": ",".join(contract.primary_key),
             "lakestep.seed": str(self.world.seed),
             "lakestep.scale": str(self.world.scale),
             "lakestep.drift": str(self.drift).lower(),

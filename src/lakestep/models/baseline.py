@@ -4,9 +4,11 @@ Per input column, computed on the preprocessor's own view of the training frame
 (:meth:`FittedPreprocessor.clean_columns`, so scoring-time profiles read columns exactly
 as training did):
 
-* numeric and boolean columns: count, null fraction, mean, std, min, max, quantiles and a
+* numeric and boolean columns: count, null fraction, mean, std, min, max, quantiles, a
   histogram — bin edges at the training deciles with the open-ended outer bins
-  ``(-inf, e0]`` … ``(e_last, +inf)`` — whose proportions feed PSI;
+  ``(-inf, e0]`` … ``(e_last, +inf)`` — whose proportions feed PSI, and a bounded sample of
+  the training values (at most :data:`SAMPLE_SIZE`, drawn with a fixed seed, sorted) that
+  the two-sample KS test compares scored values with;
 * categorical columns: the share of each vocabulary value, of unseen values and of nulls.
 
 Date/timestamp columns get no summary: their values move with time by design, so a shift
@@ -28,6 +30,10 @@ from lakestep.errors import MonitoringError
 from lakestep.preprocessing import NULL, UNSEEN, FittedPreprocessor
 
 BASELINE_VERSION = 1
+# KS needs values, not a histogram. 2,000 values keep package.json small (~40 KB per column)
+# while resolving a KS statistic of about 0.05 at p = 0.001 against a large scored sample.
+SAMPLE_SIZE = 2_000
+SAMPLE_SEED = 20_240_601
 QUANTILES = {"p01": 0.01, "p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95,
              "p99": 0.99}
 
@@ -48,6 +54,8 @@ class NumericSummary:
     quantiles: Mapping[str, float | None]
     bin_edges: tuple[float, ...]
     bin_proportions: tuple[float, ...]
+    # Sorted training values for KS; empty for baselines written before it was added.
+    sample: tuple[float, ...] = ()
 
     @classmethod
     def of(cls, values: pd.Series | np.ndarray, bins: int = 10) -> NumericSummary:
@@ -70,6 +78,7 @@ class NumericSummary:
             quantiles={k: float(np.quantile(present, q)) for k, q in QUANTILES.items()},
             bin_edges=edges,
             bin_proportions=(),
+            sample=training_sample(present),
         )
         return _replace_proportions(summary, summary.proportions_of(present))
 
@@ -82,6 +91,17 @@ class NumericSummary:
         bins = np.searchsorted(np.asarray(self.bin_edges), present, side="left")
         counts = np.bincount(bins, minlength=len(self.bin_edges) + 1)
         return tuple(float(c) for c in counts / len(present))
+
+
+def training_sample(present: np.ndarray, size: int = SAMPLE_SIZE) -> tuple[float, ...]:
+    """At most ``size`` of the (finite) values, drawn without replacement with a fixed seed.
+
+    Deterministic: the same values in the same order give the same sample, so a re-logged
+    model carries the same baseline. Sorted, because KS does not depend on order.
+    """
+    if len(present) > size:
+        present = np.random.default_rng(SAMPLE_SEED).choice(present, size, replace=False)
+    return tuple(float(v) for v in np.sort(present))
 
 
 def _replace_proportions(summary: NumericSummary, proportions: tuple[float, ...]) -> NumericSummary:
@@ -145,7 +165,7 @@ class TrainingBaseline:
 def _summary_dict(summary: Summary) -> dict[str, Any]:
     kind = "numeric" if isinstance(summary, NumericSummary) else "categorical"
     values = asdict(summary)
-    for key in ("bin_edges", "bin_proportions"):
+    for key in ("bin_edges", "bin_proportions", "sample"):
         if key in values:
             values[key] = list(values[key])
     return {"type": kind, **values}
@@ -157,6 +177,7 @@ def _summary_from(data: Mapping[str, Any]) -> Summary:
         return CategoricalSummary(**values)
     values["bin_edges"] = tuple(values["bin_edges"])
     values["bin_proportions"] = tuple(values["bin_proportions"])
+    values["sample"] = tuple(values.get("sample", ()))
     return NumericSummary(**values)
 
 

@@ -30,7 +30,6 @@ from mlflow.models import ModelSignature
 from mlflow.pyfunc import PythonModel
 from mlflow.types.schema import AnyType, ColSpec, DataType, Schema
 
-import lakestep
 from lakestep.errors import LakestepError, PackagingError
 from lakestep.models.baseline import TrainingBaseline, compute_baseline
 from lakestep.models.estimators import (
@@ -49,11 +48,21 @@ if TYPE_CHECKING:
     from mlflow.models.model import ModelInfo
 
 PACKAGE_VERSION = 1
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the lakestep package itself
 PACKAGE_FILE = "package.json"
 ARTIFACT_KEY = "lakestep"
 EXAMPLE_ROWS = 5
 # Rows per conform → transform → predict step: bounds memory for frames of any size.
 CHUNK_ROWS = 100_000
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("lakestep")
+    except PackageNotFoundError:  # a source tree on sys.path, not installed
+        return "unknown"
 
 
 def input_schema_for(fitted_preprocessor: FittedPreprocessor) -> Schema:
@@ -128,7 +137,7 @@ class PackagedModel:
     def _write(self, directory: Path) -> None:
         package = {
             "version": PACKAGE_VERSION,
-            "lakestep_version": lakestep.__version__,
+            "lakestep_version": _package_version(),
             "name": self.name,
             "kind": self.kind,
             "fitted_preprocessor": self.fitted_preprocessor.to_dict(),
@@ -217,7 +226,7 @@ def log_model(
             # lakestep is not on PyPI: its source travels with the model, so the model loads
             # wherever its pinned requirements are installed (a serving endpoint, a job
             # without the wheel); where lakestep is already imported, that copy is used.
-            code_paths=[str(Path(lakestep.__file__).parent)],
+            code_paths=[str(PACKAGE_DIR)],
             registered_model_name=registered_model_name,
             metadata={"lakestep": {"kind": kind, "package_version": PACKAGE_VERSION,
                                    "input_schema": model.input_schema.to_dict()}},

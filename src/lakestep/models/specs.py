@@ -55,6 +55,16 @@ class LabelSpec(_Strict):
     filter: str | None = Field(None, description="Spark SQL predicate on the label table")
     features: list[str] = Field(default_factory=list,
                                 description="label-table columns used as features as they are")
+    history_days: int | None = Field(
+        None, ge=1, description="train on the latest N days of `timestamp` only")
+    maturity_days: int = Field(
+        0, ge=0, description="leave out the latest N days: their label is not final yet")
+
+    @model_validator(mode="after")
+    def _windows_need_timestamp(self) -> LabelSpec:
+        if (self.history_days or self.maturity_days) and not self.timestamp:
+            raise ValueError("history_days and maturity_days need `timestamp`")
+        return self
 
 
 class LookupSpec(_Strict):
@@ -98,6 +108,13 @@ class GateSpec(_Strict):
     min_class_fraction: float = Field(0.02, ge=0, le=0.5)
 
 
+class ScoringSpec(_Strict):
+    """Which keys batch scoring predicts for: the label table's rows of the latest days."""
+
+    days: int = Field(1, ge=1, description="score the rows of the latest N days of "
+                      "the label timestamp")
+
+
 class MonitoringSpec(_Strict):
     psi_threshold: float = Field(0.2, gt=0)
     ks_pvalue: float = Field(0.001, gt=0, lt=1)
@@ -119,6 +136,7 @@ class ModelSpec(_Strict):
     key_metric: str
     gate: GateSpec = Field(default_factory=GateSpec)
     monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
+    scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     tags: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -207,8 +225,9 @@ def check_against(spec: ModelSpec, *, label_columns: Iterable[str],
             raise ModelSpecError(spec.name, f"feature table {lookup.table} is not declared",
                                  f"declared: {', '.join(sorted(feature_columns))}")
         columns = set(feature_columns[lookup.table])
+        # Lookup keys are label-table columns matched to the table's keys by position;
+        # the feature store checks them (count and types) when it plans the joins.
         unknown = [f for f in lookup.feature_names or [] if f not in columns]
-        unknown += [k for k in lookup.keys if k not in columns]
         if unknown:
             raise ModelSpecError(spec.name, f"feature table {lookup.table} has no column(s) "
                                  f"{', '.join(unknown)}")
