@@ -352,6 +352,7 @@ def bundle_run(
 ) -> None:
     """Run a bundle job's task graph here, through the same entry points and parameters."""
     from lakestep.bundle import load_bundle, result_table, run_job
+    from lakestep.bundle.stores import initialise_tracking_store
     from lakestep.config import bundle_file, load_settings
 
     def body() -> None:
@@ -370,6 +371,9 @@ def bundle_run(
             env["LAKESTEP_TRACKING_URI"] = opts.tracking_uri
         if opts.spark_remote:
             env["LAKESTEP_SPARK_REMOTE"] = opts.spark_remote
+        # Parallel tasks must not race to create a fresh SQLite MLflow store.
+        initialise_tracking_store(opts.tracking_uri or settings.tracking_uri,
+                                  settings.artifacts_dir)
         result = run_job(load_bundle(bundle_path.parent, bundle_target), job_key,
                          max_parallel=parallel, env=env,
                          workdir=settings.home / "bundle-runs" / job_key,
@@ -417,7 +421,7 @@ def _training_table(results: list[Any]) -> Table:
 
 def _gate_table(results: list[Any]) -> Table:
     table = Table(title="quality gate")
-    for column in ("model", "version", "key metric", "value", "threshold", "champion",
+    for column in ("model", "version", "key metric", "value", "thresholds", "champion",
                    "gate", "report"):
         table.add_column(column, overflow="fold")
     for r in results:

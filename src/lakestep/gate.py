@@ -76,9 +76,14 @@ class GateResult:
 
     @property
     def threshold_text(self) -> str:
-        bounds = self.thresholds.get(self.key_metric, {})
-        return ", ".join(f"{'>=' if b == 'min' else '<='} {v:g}" for b, v in bounds.items()) \
-            or "-"
+        """Every threshold with the measured value: ``r2 0.84 >= 0.3``."""
+        parts = []
+        for metric, bounds in self.thresholds.items():
+            value = self.metrics.get(metric)
+            shown = "n/a" if value is None else f"{value:.3g}"
+            parts.extend(f"{metric} {shown} {'>=' if b == 'min' else '<='} {v:g}"
+                         for b, v in bounds.items())
+        return ", ".join(parts) or "-"
 
 
 def gate(platform: Platform, model: str | ModelSpec, *, version: str | int | None = None,
@@ -145,10 +150,14 @@ def promote(platform: Platform, model: str | ModelSpec, *, version: str | int | 
         f"{GATE_TAG}.forced": "true", f"{GATE_TAG}.forced_at": stamp,
         f"{GATE_TAG}.forced_reason": reason[:500],
         f"{GATE_TAG}.forced_over": "; ".join(result.reasons)[:4000]})
+    result.decision.forced = True
+    forced = _with(result, promoted=True, forced=True)
+    record(platform, platform.project.spec(result.model) if isinstance(model, str) else model,
+           platform.registry.get(result.name, result.version), forced)
     platform.registry.set_alias(result.name, CHAMPION, result.version)
     log.warning("%s version %s promoted to @champion over a FAILED gate: %s", result.name,
                 result.version, reason)
-    return _with(result, promoted=True, forced=True)
+    return forced
 
 
 # -- scoring the holdout ------------------------------------------------------------------------
@@ -197,6 +206,10 @@ def _champion_check(spec: ModelSpec, metrics: Mapping[str, float], champion: Mod
         return gate_rules.Check("champion", f"{key} vs champion", True, metrics[key], None,
                                 f"version {candidate.version} is already the champion")
     value = None if champion_metrics is None else champion_metrics.get(key)
+    if champion is not None and value is None:
+        return gate_rules.Check("champion", f"{key} vs champion", False, metrics[key], None,
+                                f"champion version {champion.version}'s {key} could not be "
+                                "computed on this holdout, so the challenger cannot be compared")
     return gate_rules.champion_check(key, metrics[key], value, spec.gate.tolerance)
 
 

@@ -26,7 +26,7 @@ from xgboost import XGBClassifier, XGBRegressor
 
 from lakestep.errors import FeatureLookupError, ModelNotFound, ScoringError, SignatureMismatch
 from lakestep.features import FeatureLookup
-from lakestep.inference import OUTPUT_COLUMNS, score
+from lakestep.inference import OUTPUT_COLUMNS, score, worker
 from lakestep.models.packaging import PackagedModel, load, log_model
 from lakestep.platform.base import Platform
 from lakestep.platform.mlflow_registry import MlflowModelRegistry
@@ -120,13 +120,12 @@ def world(scoring):
         version = scoring.registry.register(info.model_uri, name).version
         scoring.registry.set_alias(name, "champion", version)
         models[label] = model
-    return {"schema": schema, "keys_table": keys_table, "frame": frame, "models": models,
-            "keys_schema": keys_schema, "feature_table": feature_table}
+    return {"keys_table": keys_table, "frame": frame, "models": models}
 
 
-def _predictions(scoring: Platform, model: str, version: int | None = None) -> pd.DataFrame:
+def _predictions(scoring: Platform, model: str) -> pd.DataFrame:
     table = scoring.settings.predictions_table(model)
-    return scoring.tables.read(table, version=version).toPandas().sort_values(
+    return scoring.tables.read(table).toPandas().sort_values(
         ["scoring_date", "booking_id"], ignore_index=True)
 
 
@@ -157,6 +156,7 @@ def test_scored_rows_equal_the_in_memory_model(scoring, world, label):
                                       "timestamp", "date")
 
     rows = _predictions(scoring, model)
+    assert world["frame"]["spend_30d"].isna().any()  # unseen customers: null features too
     expected = load(f"models:/{name}@champion").predict(world["frame"])
     assert isinstance(load(f"models:/{name}/1"), PackagedModel)
     assert rows["booking_id"].tolist() == world["frame"]["booking_id"].tolist()
@@ -233,7 +233,9 @@ def test_rescoring_a_date_replaces_only_that_dates_rows(scoring, world):
     v2 = score(scoring, model, keys=keys.filter(F.col("booking_id") % 2 == 0),
                scoring_date=second).version
     other_days = _predictions(scoring, model).query("scoring_date != @first")
+    loads = worker.load_count()
     again = score(scoring, model, keys=keys, scoring_date=first)
+    assert worker.load_count() == loads  # this process already holds the model: no unpickle
     assert (v2, again.version) == (v1 + 1, v1 + 2)  # one Delta commit per run
     assert again.rows == KEYS
 

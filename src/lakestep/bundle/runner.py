@@ -358,6 +358,8 @@ class _JobRun:
         stem = task.key if attempt == 1 else f"{task.key}.attempt{attempt}"
         values_path = self.workdir / f"{stem}.values.json"
         out_path, err_path = self.workdir / f"{stem}.out", self.workdir / f"{stem}.err"
+        # A values file left by an earlier run in the same workdir must not leak into this one.
+        values_path.unlink(missing_ok=True)
         env = {**os.environ, **self.env, TASK_VALUES_ENV: str(values_path)}
         returncode: int | None
         with out_path.open("wb") as out, err_path.open("wb") as err:

@@ -98,6 +98,8 @@ class SplitSpec(_Strict):
     def _time_needs_column(self) -> SplitSpec:
         if self.strategy == "time" and not self.column:
             raise ValueError("a time split needs `column`")
+        if self.backtest_folds and self.strategy != "time":
+            raise ValueError("backtest_folds need a time split (strategy: time)")
         return self
 
 
@@ -116,8 +118,16 @@ class ScoringSpec(_Strict):
 
 
 class MonitoringSpec(_Strict):
-    psi_threshold: float = Field(0.2, gt=0)
+    """When drift or data quality asks for a retrain (see docs/monitoring.md)."""
+
+    # 0.25 is the usual "significant shift" line for PSI (0.1-0.25: moderate).
+    psi_threshold: float = Field(0.25, gt=0)
     ks_pvalue: float = Field(0.001, gt=0, lt=1)
+    ks_statistic: float = Field(0.2, gt=0, le=1, description="minimum KS D (effect size): "
+                                "large samples make tiny shifts significant")
+    ignore_features: list[str] = Field(
+        default_factory=list, description="inputs that move by design (calendar parts of the "
+        "scoring day): profiled and reported, never a retrain reason")
     max_null_fraction: float = Field(0.1, ge=0, le=1)
     drifted_features_for_retrain: int = Field(1, ge=1)
 

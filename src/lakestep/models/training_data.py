@@ -105,8 +105,12 @@ def label_rows(platform: Platform, spec: ModelSpec, table: str, version: int | N
         chosen.append(f"with a known {label.column}")
     if label.timestamp and (label.history_days or label.maturity_days):
         latest = base.agg(F.max(label.timestamp)).first()[0]
-        if latest is not None:
-            newest = latest - timedelta(days=label.maturity_days)
+        labelled = (base.filter(F.col(label.column).isNotNull()) if label.column else base
+                    ).agg(F.max(label.timestamp)).first()[0]
+        if latest is not None and labelled is not None:
+            # History counts back from the newest row that can train: the latest day with
+            # a label, and never within maturity_days of the table's latest day.
+            newest = min(latest - timedelta(days=label.maturity_days), labelled)
             rows = rows.filter(F.col(label.timestamp) <= F.lit(newest))
             chosen.append(f"{label.timestamp} <= {newest}")
             if label.history_days:

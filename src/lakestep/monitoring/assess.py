@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from lakestep.monitoring.profile import ColumnProfile
     from lakestep.monitoring.quality import QualityResult
 
-KS_MIN_STATISTIC = 0.1
+KS_MIN_STATISTIC = 0.2
 OUTPUT_PREFIX = "output."
 
 
@@ -99,17 +99,20 @@ def drift_of(column: str, summary: Summary, profile: ColumnProfile,
 class Thresholds:
     """The spec's monitoring thresholds, plus the fixed KS effect size."""
 
-    psi: float = 0.2
+    psi: float = 0.25
     ks_pvalue: float = 0.001
     ks_statistic: float = KS_MIN_STATISTIC
     null_increase: float = 0.1
     drifted_features: int = 1
+    ignored: frozenset[str] = frozenset()
 
     @classmethod
     def from_spec(cls, monitoring: MonitoringSpec) -> Thresholds:
         return cls(psi=monitoring.psi_threshold, ks_pvalue=monitoring.ks_pvalue,
+                   ks_statistic=monitoring.ks_statistic,
                    null_increase=monitoring.max_null_fraction,
-                   drifted_features=monitoring.drifted_features_for_retrain)
+                   drifted_features=monitoring.drifted_features_for_retrain,
+                   ignored=frozenset(monitoring.ignore_features))
 
 
 def psi_breached(drift: FeatureDrift, thresholds: Thresholds) -> bool:
@@ -132,6 +135,8 @@ def null_breached(drift: FeatureDrift, thresholds: Thresholds) -> bool:
 
 
 def drifted(drift: FeatureDrift, thresholds: Thresholds) -> bool:
+    if drift.column in thresholds.ignored:
+        return False
     return psi_breached(drift, thresholds) or ks_breached(drift, thresholds)
 
 

@@ -1,0 +1,99 @@
+"""`lakestep run` end to end through the CLI: every demo model trained, gated, scored and
+monitored; scored rows equal the in-memory model; the drift period raises the retrain
+signal (exit code 4)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lakestep
+from lakestep.features.lookup import FeatureLookup
+from lakestep.models.packaging import load
+from lakestep.models.specs import load_specs
+
+pytestmark = pytest.mark.slow
+SCALE = "20000"
+MODELS = sorted(load_specs())
+
+
+def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAKESTEP_")}
+    return subprocess.run([sys.executable, "-m", "lakestep", "--home", str(home), *args],
+                          capture_output=True, text=True, env=env, timeout=900, check=False)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("pipeline")
+    result = cli(home, "run", "--scale", SCALE)
+    assert result.returncode == 0, result.stderr[-3000:]
+    home.joinpath("run.out").write_text(result.stdout)
+    return home
+
+
+@pytest.fixture(scope="module")
+def platform_on(home):
+    import mlflow
+
+    with lakestep.connect(home=home, environ={}) as platform:
+        mlflow.set_tracking_uri(platform.settings.tracking_uri)
+        mlflow.set_registry_uri(platform.settings.registry_uri)
+        yield platform
+    mlflow.set_tracking_uri(None)
+
+
+def test_run_trains_gates_scores_and_monitors_every_demo_model(home, platform_on):
+    out = home.joinpath("run.out").read_text()
+    assert "FAILED" not in out
+    for model in MODELS:
+        champion = platform_on.registry.get(platform_on.settings.model_name(model), "champion")
+        assert champion.version == "1"
+        assert champion.tags["lakestep.gate.result"] == "passed", model
+        assert f"main.ml.{model}_predictions" in out
+        assert (home / "reports" / "gate" / model / "v1.html").is_file()
+        assert list((home / "reports" / "monitoring" / model).glob("*.html"))
+
+
+def _expected(platform, model: str, scored: pd.DataFrame) -> np.ndarray:
+    """The champion's predictions computed in memory: lookups via the feature store as of
+    the same timestamps, then PackagedModel.predict on pandas."""
+    packaged = load(f"models:/{platform.settings.model_name(model)}@champion")
+    lookups = [FeatureLookup.from_dict(d) for d in packaged.feature_lookups]
+    spec = platform.project.spec(model)
+    from lakestep.models.training_data import label_columns
+
+    keys = [c for c in label_columns(spec) if c != spec.label.column]
+    frame = platform.spark.createDataFrame(scored[keys])
+    rows = platform.features.create_training_set(df=frame, feature_lookups=lookups,
+                                                 label=None).load_df().toPandas()
+    merged = scored[keys].merge(rows, on=keys, how="left")
+    return packaged.predict(merged)["prediction"].to_numpy(dtype=float)
+
+
+def test_scored_rows_equal_the_in_memory_model_for_every_demo_model(platform_on):
+    platform = platform_on
+    for model in MODELS:
+        table = platform.settings.predictions_table(model)
+        scored = platform.tables.read(table).toPandas()
+        assert len(scored) > 0, table
+        assert scored["model_version"].astype(str).unique().tolist() == ["1"]
+        expected = _expected(platform, model, scored)
+        np.testing.assert_allclose(scored["prediction"].to_numpy(dtype=float), expected,
+                                   rtol=1e-9, atol=1e-9, err_msg=model)
+
+
+def test_the_drift_period_raises_the_retrain_signal(home, platform_on):
+    for step in (("demo-data", "--scale", SCALE, "--drift"), ("features",), ("score", "--all")):
+        result = cli(home, *step)
+        assert result.returncode == 0, (step, result.stderr[-2000:])
+    monitored = cli(home, "monitor")
+    assert monitored.returncode == 4, monitored.stderr[-2000:]
+    assert "retrain needed:" in monitored.stderr
+    assert "conversion_predictor" in monitored.stderr.split("retrain needed:")[1]
