@@ -82,8 +82,8 @@ def build_features(platform: Platform, *, tables: list[str] | None = None,
     return built
 
 
-def train(platform: Platform, models: list[str] | None, *, steps: Steps | None = None
-          ) -> list[TrainResult]:
+def train(platform: Platform, models: list[str] | None, *, steps: Steps | None = None,
+          git_sha: str | None = None) -> list[TrainResult]:
     from lakestep.models.train import train_model
 
     steps = steps or Steps()
@@ -92,7 +92,8 @@ def train(platform: Platform, models: list[str] | None, *, steps: Steps | None =
     results = []
     for spec in specs:
         with steps.step(f"train {spec.name}"):
-            results.append(train_model(platform, spec, progress=steps.callback))
+            results.append(train_model(platform, spec, progress=steps.callback,
+                                       git_sha=git_sha))
     return results
 
 
@@ -126,7 +127,7 @@ def scoring_keys(platform: Platform, spec: ModelSpec) -> tuple[DataFrame, date]:
     ``spec.scoring.days`` days (without the label), and the scoring date (the latest day)."""
     from pyspark.sql import functions as F
 
-    from lakestep.models.training_data import label_columns, label_table
+    from lakestep.models.training_data import label_table
 
     table = label_table(platform, spec)
     rows = platform.tables.read(table)
@@ -139,7 +140,7 @@ def scoring_keys(platform: Platform, spec: ModelSpec) -> tuple[DataFrame, date]:
     if latest is None:
         raise LakestepError(f"{table} is empty: nothing to score for {spec.name}")
     first = latest - timedelta(days=spec.scoring.days - 1)
-    keys = [c for c in label_columns(spec) if c != spec.label.column]
+    keys = [c for c in spec.label_table_columns() if c != spec.label.column]
     chosen = rows.filter(F.col(column).cast("date") >= F.lit(first)).select(*keys)
     return chosen, latest
 

@@ -123,6 +123,9 @@ def features(argv: Sequence[str] | None = None) -> None:
 def train(argv: Sequence[str] | None = None) -> None:
     """Task: train, log and register models (each new version gets @challenger)."""
     parser = _model_parser("lakestep-train", train.__doc__ or "")
+    parser.add_argument("--git-sha", default=None,
+                        help="commit of the deployed source (the bundle passes "
+                             "${bundle.git.commit}); default: asked from git")
     args = parser.parse_args(argv)
 
     def body() -> None:
@@ -130,7 +133,7 @@ def train(argv: Sequence[str] | None = None) -> None:
         from lakestep.commands import train as train_models
 
         with connect_from(args) as platform:
-            results = train_models(platform, _models(args))
+            results = train_models(platform, _models(args), git_sha=args.git_sha)
         for result in results:
             set_task_value(f"{result.model}_version", result.version)
 

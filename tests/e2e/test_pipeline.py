@@ -67,9 +67,7 @@ def _expected(platform, model: str, scored: pd.DataFrame) -> np.ndarray:
     packaged = load(f"models:/{platform.settings.model_name(model)}@champion")
     lookups = [FeatureLookup.from_dict(d) for d in packaged.feature_lookups]
     spec = platform.project.spec(model)
-    from lakestep.models.training_data import label_columns
-
-    keys = [c for c in label_columns(spec) if c != spec.label.column]
+    keys = [c for c in spec.label_table_columns() if c != spec.label.column]
     frame = platform.spark.createDataFrame(scored[keys])
     rows = platform.features.create_training_set(df=frame, feature_lookups=lookups,
                                                  label=None).load_df().toPandas()

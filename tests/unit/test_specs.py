@@ -54,6 +54,10 @@ def test_a_valid_spec_parses():
         ({"split__column": None}, "a time split needs `column`"),
         ({"split__column": "checkin"}, "must be the label timestamp"),
         ({"label__column": None}, "anomaly models have no label column"),
+        ({"split__strategy": "random", "split__column": None, "split__backtest_folds": 2},
+         "backtest_folds need a time split"),
+        ({"label__timestamp": None, "label__history_days": 30, "split__strategy": "random",
+          "split__column": None}, "history_days and maturity_days need `timestamp`"),
     ],
 )
 def test_invalid_specs_name_the_problem(changes, message):
@@ -86,3 +90,16 @@ def test_directory_loading_errors(tmp_path):
     (tmp_path / "b.yml").write_text(yaml.safe_dump(BASE))
     with pytest.raises(ModelSpecError, match="declared twice"):
         load_specs(tmp_path)
+
+
+def test_label_table_columns_lists_what_training_reads_once_in_order():
+    spec = parse_spec(spec_with(label__features=["device", "date"]), "x.yml")
+    assert spec.label_table_columns() == ["property_id", "date", "device", "bookings"]
+
+
+def test_every_demo_spec_loads_and_names_only_computed_metrics():
+    specs = load_specs()
+    assert sorted(specs) == ["booking_anomaly_detector", "conversion_predictor", "customer_ltv",
+                             "demand_predictor", "pricing_optimizer", "revenue_forecaster"]
+    assert specs["revenue_forecaster"].split.backtest_folds > 0
+    assert specs["booking_anomaly_detector"].label.column is None

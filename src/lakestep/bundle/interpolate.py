@@ -1,6 +1,7 @@
 """``${...}`` references in bundle configuration, resolved the way the Databricks CLI does.
 
-Supported: ``${var.<name>}``, ``${bundle.name}``, ``${bundle.target}``, ``${workspace.*}``
+Supported: ``${var.<name>}``, ``${bundle.name}``, ``${bundle.target}``,
+``${bundle.git.commit}``, ``${bundle.git.branch}``, ``${workspace.*}``
 (``root_path``, ``file_path``, ``artifact_path``, ``state_path``, ``current_user.userName``,
 ``current_user.short_name``) and ``${resources.<type>.<key>.<field>}`` for any field that
 is declared in the configuration. ``${resources.jobs.<key>.id}`` and anything else only a

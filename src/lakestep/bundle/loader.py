@@ -62,7 +62,7 @@ def load_bundle(
     values = _variable_values(document, target_spec, variables or {})
     _apply_presets(merged)
     _default_workspace_paths(merged, name, target_name)
-    bundle_context = {"name": name, "target": target_name}
+    bundle_context = {"name": name, "target": target_name, "git": _git(root)}
     user_context = {"userName": user or getpass.getuser(), "short_name": user or getpass.getuser()}
 
     def context_of(tree: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -279,3 +279,19 @@ def _default_workspace_paths(merged: dict[str, Any], name: str, target: str) -> 
     for key, folder in (("file_path", "files"), ("artifact_path", "artifacts"),
                         ("state_path", "state")):
         workspace.setdefault(key, f"${{workspace.root_path}}/{folder}")
+
+
+def _git(root: Path) -> dict[str, str]:
+    """``${bundle.git.commit}`` and ``${bundle.git.branch}``, as the Databricks CLI fills
+    them from the checkout being deployed (``unknown`` outside a git checkout)."""
+    import subprocess
+
+    def ask(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                                  timeout=5, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return "unknown"
+        return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else "unknown"
+
+    return {"commit": ask("rev-parse", "HEAD"), "branch": ask("rev-parse", "--abbrev-ref", "HEAD")}

@@ -149,6 +149,15 @@ class ModelSpec(_Strict):
     scoring: ScoringSpec = Field(default_factory=ScoringSpec)
     tags: dict[str, str] = Field(default_factory=dict)
 
+    def label_table_columns(self) -> list[str]:
+        """Columns read from the label table: keys, timestamp, split column, lookup keys,
+        label features and the label, in that order and without repeats."""
+        wanted = [*self.label.keys, self.label.timestamp, self.split.column]
+        for lookup in self.feature_lookups:
+            wanted.extend([*lookup.keys, lookup.timestamp_lookup_key])
+        wanted.extend([*self.label.features, self.label.column])
+        return [c for c in dict.fromkeys(wanted) if c]
+
     @model_validator(mode="after")
     def _consistent(self) -> ModelSpec:
         allowed = METRICS_BY_KIND[self.kind]
@@ -217,15 +226,7 @@ def check_against(spec: ModelSpec, *, label_columns: Iterable[str],
     definition); ``feature_columns`` maps each feature table to its columns.
     """
     label_columns = set(label_columns)
-    needed = {*spec.label.keys, *spec.label.features}
-    for column in (spec.label.column, spec.label.timestamp, spec.split.column):
-        if column:
-            needed.add(column)
-    for lookup in spec.feature_lookups:
-        needed.update(lookup.keys)
-        if lookup.timestamp_lookup_key:
-            needed.add(lookup.timestamp_lookup_key)
-    missing = sorted(needed - label_columns)
+    missing = sorted(set(spec.label_table_columns()) - label_columns)
     if missing:
         raise ModelSpecError(spec.name, f"label table {spec.label.table} has no column(s) "
                              f"{', '.join(missing)}",

@@ -86,7 +86,7 @@ def train_models(platform: Platform, models: Iterable[str] | None = None,
 
 
 def train_model(platform: Platform, model: str | ModelSpec, *,
-                progress: Progress | None = None) -> TrainResult:
+                progress: Progress | None = None, git_sha: str | None = None) -> TrainResult:
     """Train, log and register one model; returns the new ``@challenger`` version."""
     spec = platform.project.spec(model) if isinstance(model, str) else model
     steps = _Timer(spec.name, progress)
@@ -99,8 +99,8 @@ def train_model(platform: Platform, model: str | ModelSpec, *,
         fitted = fit_and_evaluate(spec, data, split)
         backtest = backtest_metrics(spec, data) if spec.split.backtest_folds else {}
     with steps("log and register"):
-        result = log_and_register(platform, spec, data, split, fitted, {**fitted.metrics,
-                                                                        **backtest})
+        result = log_and_register(platform, spec, data, split, fitted,
+                                  {**fitted.metrics, **backtest}, git_sha=git_sha)
     seconds = time.perf_counter() - started
     log.info("trained %s version %s (%s = %.4g) in %.1fs", result.name, result.version,
              spec.key_metric, fitted.metrics[spec.key_metric], seconds)
@@ -239,14 +239,15 @@ def data_sanity(spec: ModelSpec, data: TrainingData, split: Split) -> list[gate_
 
 # -- MLflow ------------------------------------------------------------------------------------
 def log_and_register(platform: Platform, spec: ModelSpec, data: TrainingData, split: Split,
-                     fitted: Fitted, metrics: Mapping[str, float]) -> TrainResult:
+                     fitted: Fitted, metrics: Mapping[str, float], *,
+                     git_sha: str | None = None) -> TrainResult:
     import mlflow
 
     settings = platform.settings
     name = settings.model_name(spec.name)
     experiment_id = platform.experiment(spec.name)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    tags = run_tags(platform, spec, data)
+    tags = run_tags(platform, spec, data, git_sha)
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"{spec.name}-{spec.algorithm}-"
                           f"{stamp}", tags=tags) as run:
         mlflow.log_params(run_params(spec, data, split))
@@ -271,14 +272,15 @@ def log_and_register(platform: Platform, spec: ModelSpec, data: TrainingData, sp
                        seconds=0.0)
 
 
-def run_tags(platform: Platform, spec: ModelSpec, data: TrainingData) -> dict[str, str]:
+def run_tags(platform: Platform, spec: ModelSpec, data: TrainingData,
+             git_sha: str | None = None) -> dict[str, str]:
     versions = ",".join(f"{table}@v{version}" for table, version in sorted(data.versions.items()))
     return {
         f"{TAG}project": platform.settings.project,
         f"{TAG}model": spec.name,
         f"{TAG}kind": spec.kind,
         f"{TAG}algorithm": spec.algorithm,
-        f"{TAG}git_sha": source_revision(),
+        f"{TAG}git_sha": git_sha or source_revision(),
         f"{TAG}dataset_versions": versions,
         **{k: str(v) for k, v in spec.tags.items()},
     }
@@ -384,7 +386,7 @@ def log_feature_importance(fitted: Fitted) -> None:
 
 def source_revision() -> str:
     """The git commit of the lakestep source that trained the model, or ``unknown`` (an
-    installed wheel: Databricks jobs pass it as a task parameter instead)."""
+    installed wheel: the bundle's train tasks pass ``--git-sha=${bundle.git.commit}``)."""
     here = Path(__file__).resolve().parent
     try:
         result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,

@@ -120,22 +120,6 @@ def label_rows(platform: Platform, spec: ModelSpec, table: str, version: int | N
     return rows, ", ".join(chosen)
 
 
-def label_columns(spec: ModelSpec) -> list[str]:
-    """Columns taken from the label table: keys, timestamp, lookup keys, features, label."""
-    wanted = [*spec.label.keys]
-    for column in (spec.label.timestamp, spec.split.column):
-        if column:
-            wanted.append(column)
-    for lookup in spec.feature_lookups:
-        wanted.extend(lookup.keys)
-        if lookup.timestamp_lookup_key:
-            wanted.append(lookup.timestamp_lookup_key)
-    wanted.extend(spec.label.features)
-    if spec.label.column:
-        wanted.append(spec.label.column)
-    return list(dict.fromkeys(wanted))
-
-
 def load_training_data(platform: Platform, spec: ModelSpec) -> TrainingData:
     """Label rows joined with their point-in-time features, as pandas (training needs them
     in memory), with the Delta version of every table read."""
@@ -147,7 +131,7 @@ def load_training_data(platform: Platform, spec: ModelSpec) -> TrainingData:
     for lookup in lookups:
         versions[lookup.table_name] = platform.tables.version(lookup.table_name)
     training_set = platform.features.create_training_set(
-        df=rows.select(*label_columns(spec)), feature_lookups=list(lookups),
+        df=rows.select(*spec.label_table_columns()), feature_lookups=list(lookups),
         label=spec.label.column)
     # Sorted by the row keys: the engine's row order is not stable between runs, and the
     # same data in the same order is what makes a retrain reproduce its model exactly.
