@@ -30,6 +30,7 @@ test: $(VENV)/.dev-installed lint
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## scoring (1M and 10M rows) and feature benchmarks → docs/benchmarks.md; BENCH_ARGS=--quick
 bench: $(VENV)/.dev-installed

@@ -77,7 +77,7 @@ class GateResult:
     @property
     def threshold_text(self) -> str:
         """Every threshold with the measured value: ``r2 0.84 >= 0.3``."""
-        parts = []
+        parts: list[str] = []
         for metric, bounds in self.thresholds.items():
             value = self.metrics.get(metric)
             shown = "n/a" if value is None else f"{value:.3g}"
@@ -105,7 +105,7 @@ def gate(platform: Platform, model: str | ModelSpec, *, version: str | int | Non
             champion_metrics = _score(spec, _load(champion),
                                       _inputs_for(platform, spec, _load(champion), holdout))
     checks = [
-        *gate_rules.threshold_checks(metrics, spec.gate.thresholds),
+        *gate_rules.threshold_checks(metrics, _thresholds(spec)),
         _champion_check(spec, metrics, champion, champion_metrics, candidate),
         *data_checks,
         _signature_check(candidate),
@@ -116,7 +116,7 @@ def gate(platform: Platform, model: str | ModelSpec, *, version: str | int | Non
         promoted=False, decision=decision, metrics=metrics,
         champion_version=None if champion is None else champion.version,
         champion_metrics=champion_metrics, key_metric=spec.key_metric,
-        thresholds=spec.gate.thresholds, report=Path(), seconds=0.0,
+        thresholds=_thresholds(spec), report=Path(), seconds=0.0,
         reasons=decision.reasons)
     result = record(platform, spec, candidate, result)
     if decision.passed:
@@ -185,7 +185,8 @@ def _inputs_for(platform: Platform, spec: ModelSpec, model: PackagedModel,
     rebuilt = training_set.load_df().toPandas()
     still = [c for c in needed if c not in rebuilt.columns]
     if still:
-        raise LakestepError(f"the champion of {spec.name} reads {', '.join(still)}, which the "
+        raise LakestepError(f"the champion of {spec.name} reads {', '.join(map(str, still))}, "
+                            "which the "
                             "holdout rows do not have and its lookups do not give",
                             "gate with --version on a comparable version, or promote --force")
     return rebuilt
@@ -265,6 +266,11 @@ def _report(platform: Platform, spec: ModelSpec, result: GateResult) -> Path:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+def _thresholds(spec: ModelSpec) -> dict[str, dict[str, float]]:
+    return {metric: {str(bound): float(limit) for bound, limit in bounds.items()}
+            for metric, bounds in spec.gate.thresholds.items()}
+
+
 def _with(result: GateResult, **changes: Any) -> GateResult:
     from dataclasses import replace
 

@@ -165,7 +165,7 @@ class TableStore(ABC):
         for key in keys:
             cond = F.col(key).isNull()
             null_filter = cond if null_filter is None else (null_filter | cond)
-        nulls = df.filter(null_filter).limit(1).count() if keys else 0
+        nulls = df.filter(null_filter).limit(1).count() if null_filter is not None else 0
         if nulls:
             raise TableWriteError(name, f"null value in key column(s) {cap_list(keys)}",
                                   "every row needs a full primary key")

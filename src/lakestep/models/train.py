@@ -251,7 +251,7 @@ def log_and_register(platform: Platform, spec: ModelSpec, data: TrainingData, sp
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"{spec.name}-{spec.algorithm}-"
                           f"{stamp}", tags=tags) as run:
         mlflow.log_params(run_params(spec, data, split))
-        mlflow.log_metrics(metrics)
+        mlflow.log_metrics(dict(metrics))
         log_training_dataset(data, split)
         log_gate_inputs(spec, data, split, data_sanity(spec, data, split))
         log_feature_importance(fitted)
@@ -312,9 +312,9 @@ def log_training_dataset(data: TrainingData, split: Split) -> None:
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        dataset = mlflow.data.from_pandas(split.train[columns].reset_index(drop=True),
-                                          source=source, name=data.label_table,
-                                          targets=data.label)
+        from_pandas = mlflow.data.from_pandas  # type: ignore[attr-defined]
+        dataset = from_pandas(split.train[columns].reset_index(drop=True), source=source,
+                              name=data.label_table, targets=data.label)
         mlflow.log_input(dataset, context="training")
     finally:
         quiet.setLevel(level)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -104,9 +104,9 @@ def label_rows(platform: Platform, spec: ModelSpec, table: str, version: int | N
         rows = rows.filter(F.col(label.column).isNotNull())
         chosen.append(f"with a known {label.column}")
     if label.timestamp and (label.history_days or label.maturity_days):
-        latest = base.agg(F.max(label.timestamp)).first()[0]
-        labelled = (base.filter(F.col(label.column).isNotNull()) if label.column else base
-                    ).agg(F.max(label.timestamp)).first()[0]
+        latest = _first(base.agg(F.max(label.timestamp)))
+        labelled = _first((base.filter(F.col(label.column).isNotNull()) if label.column
+                           else base).agg(F.max(label.timestamp)))
         if latest is not None and labelled is not None:
             # History counts back from the newest row that can train: the latest day with
             # a label, and never within maturity_days of the table's latest day.
@@ -147,3 +147,9 @@ def load_training_data(platform: Platform, spec: ModelSpec) -> TrainingData:
     return TrainingData(frame=frame, features=tuple(dict.fromkeys(features)),
                         label=spec.label.column, label_table=table, lookups=lookups,
                         versions=versions, description=description)
+
+
+def _first(frame: DataFrame) -> Any:
+    """The single value of a one-row, one-column aggregate (None for no rows)."""
+    row = frame.first()
+    return None if row is None else row[0]

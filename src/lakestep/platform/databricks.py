@@ -11,7 +11,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from lakestep.config import Settings, quote, split_name
-from lakestep.errors import EngineError
+from lakestep.errors import EngineError, TableNotFound
 from lakestep.platform.base import Platform
 from lakestep.tables import TableStore, WriteMode, merge_statement, set_properties_statement
 
@@ -56,7 +56,10 @@ class UnityCatalogTableStore(TableStore):
         return bool(self.spark.catalog.tableExists(name))
 
     def _version(self, name: str) -> int:
-        return int(self.spark.sql(f"DESCRIBE HISTORY {quote(name)} LIMIT 1").first()["version"])
+        row = self.spark.sql(f"DESCRIBE HISTORY {quote(name)} LIMIT 1").first()
+        if row is None:
+            raise TableNotFound(name)
+        return int(row["version"])
 
     def _history(self, name: str) -> list[dict[str, Any]]:
         rows = self.spark.sql(f"DESCRIBE HISTORY {quote(name)}").collect()

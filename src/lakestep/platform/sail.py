@@ -52,9 +52,10 @@ class EmbeddedSail:
         try:
             from pysail.spark import SparkConnectServer
 
-            self._server = SparkConnectServer("127.0.0.1", 0)
-            self._server.start(background=True)
-            _, port = self._server.listening_address
+            server = SparkConnectServer("127.0.0.1", 0)
+            server.start(background=True)
+            self._server = server
+            _, port = server.listening_address
         except Exception as exc:
             raise EngineError(
                 f"the embedded Sail engine did not start: {exc}",
