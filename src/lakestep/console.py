@@ -53,3 +53,28 @@ class Steps:
     @property
     def total_seconds(self) -> float:
         return sum(t.seconds for t in self.timings)
+
+
+class StepTimer:
+    """Times the named steps of one core function: logs each and reports it to
+    ``progress(label, seconds)``; ``prefix`` names whose step it is (``"demand: fit"``)."""
+
+    def __init__(self, progress: Progress | None, *, logger_name: str, prefix: str = ""
+                 ) -> None:
+        import logging
+
+        self.progress = progress
+        self.prefix = prefix
+        self.log = logging.getLogger(logger_name)
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        elapsed = time.perf_counter() - started
+        self.seconds[step] = elapsed
+        label = f"{self.prefix}{step}"
+        self.log.info("%s in %.2fs", label, elapsed)
+        if self.progress is not None:
+            self.progress(label, elapsed)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from lakestep import gate_rules
+from lakestep.console import StepTimer
 from lakestep.errors import LakestepError, TrainingError
 from lakestep.models import packaging
 from lakestep.models.metrics import classification_metrics, regression_metrics
@@ -89,7 +90,7 @@ def train_model(platform: Platform, model: str | ModelSpec, *,
                 progress: Progress | None = None, git_sha: str | None = None) -> TrainResult:
     """Train, log and register one model; returns the new ``@challenger`` version."""
     spec = platform.project.spec(model) if isinstance(model, str) else model
-    steps = _Timer(spec.name, progress)
+    steps = StepTimer(progress, logger_name=__name__, prefix=f"{spec.name}: ")
     started = time.perf_counter()
     with steps("training set"):
         data = load_training_data(platform, spec)
@@ -396,25 +397,3 @@ def source_revision() -> str:
     sha = result.stdout.strip()
     return sha if result.returncode == 0 and len(sha) == 40 else "unknown"
 
-
-class _Timer:
-    """Times each step and reports ``progress("<model>: <step>", seconds)``."""
-
-    def __init__(self, model: str, progress: Progress | None) -> None:
-        self.model = model
-        self.progress = progress
-        self.seconds: dict[str, float] = {}
-
-    def __call__(self, step: str) -> Any:
-        from contextlib import contextmanager
-
-        @contextmanager
-        def timed() -> Any:
-            started = time.perf_counter()
-            yield
-            self.seconds[step] = time.perf_counter() - started
-            log.info("%s: %s in %.2fs", self.model, step, self.seconds[step])
-            if self.progress is not None:
-                self.progress(f"{self.model}: {step}", self.seconds[step])
-
-        return timed()

@@ -24,13 +24,13 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lakestep.console import StepTimer
 from lakestep.errors import cap_list
 from lakestep.inference.frame import lookups_of
 from lakestep.inference.model import load_version
@@ -111,7 +111,7 @@ def monitor(platform: Platform, model: str, *, scoring_date: date | None = None,
     metric rows and report.
     """
     started = time.perf_counter()
-    steps = _Steps(progress)
+    steps = StepTimer(progress, logger_name=__name__)
     settings = platform.settings
     thresholds = Thresholds.from_spec(platform.project.spec(model).monitoring)
     with steps("read"):
@@ -213,20 +213,3 @@ def _log_outcome(loaded: LoadedModel, scored: ScoredRows, decision: Decision,
         log.info("monitoring %s on %s: %d row(s), no retrain needed (%.1fs)", loaded.label,
                  scored.scoring_date, scored.rows, seconds)
 
-
-class _Steps:
-    """Times named steps, logs them and reports them to ``progress``."""
-
-    def __init__(self, progress: Progress | None) -> None:
-        self.progress = progress
-        self.seconds: dict[str, float] = {}
-
-    @contextmanager
-    def __call__(self, step: str) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
-        elapsed = time.perf_counter() - started
-        self.seconds[step] = elapsed
-        log.info("monitor: %s in %.2fs", step, elapsed)
-        if self.progress is not None:
-            self.progress(step, elapsed)
