@@ -304,6 +304,9 @@ def run_all(args: argparse.Namespace, home: str) -> dict[str, Any]:
                   "depth": args.depth, **model},
         "setup_s": round(time.perf_counter() - started, 1), "paths": {},
     }
+    if "error" in model:  # no model, nothing to score: say so once instead of per path
+        report["error"] = f"setup failed: {model['error']}"
+        return report
     # Rounds, not one block per path: the same background load (a shared machine) falls on
     # every path. Each round is one fresh child per path, so each run has its own peak RSS.
     paths = args.paths.split(",")

@@ -3,6 +3,8 @@
     .venv/bin/python bench/run.py                       # scoring at 1M and 10M, features at 1M
     .venv/bin/python bench/run.py --rows 1000000 --repeats 2
     .venv/bin/python bench/run.py --quick               # 100k rows, one repeat: a smoke run
+    .venv/bin/python bench/run.py --update --rows 10000000 --skip features   # one part again
+    .venv/bin/python bench/run.py --render-only         # docs/benchmarks.md from the last JSON
 
 Each benchmark runs as its own process (bench_scoring.py, bench_features.py) and prints one
 JSON document; this script adds the machine (CPU model, cores, RAM, OS, Python, package
@@ -102,7 +104,18 @@ def main() -> None:
     parser.add_argument("--update", action="store_true",
                         help="start from the newest bench/results/*.json: parts this run "
                              "does not re-run (other sizes, skipped benchmarks) are kept")
+    parser.add_argument("--render-only", action="store_true",
+                        help="re-render the report from the newest bench/results/*.json")
     args = parser.parse_args()
+    results = BENCH / "results"
+    if args.render_only:
+        files = sorted(results.glob("*.json"))
+        if not files:
+            parser.error("no bench/results/*.json to render; run the benchmarks first")
+        Path(args.output).write_text(render(json.loads(files[-1].read_text()),
+                                            files[-1].relative_to(ROOT)))
+        print(f"wrote {args.output} from {files[-1]}")
+        return
     if args.quick:
         args.rows, args.bookings, args.labels, args.repeats = "100000", 100_000, 100_000, 1
     skip = {s for s in args.skip.split(",") if s}
@@ -118,7 +131,6 @@ def main() -> None:
             "--bookings", str(args.bookings), "--labels", str(args.labels),
             "--repeats", str(args.repeats)])
     report["load_average_end"] = load_average()
-    results = BENCH / "results"
     results.mkdir(exist_ok=True)
     if args.update:
         report = merged(previous(results), report)
@@ -178,10 +190,15 @@ def render(report: dict[str, Any], raw: Path) -> str:
         "",
         f"* CPU: {m['cpu']}, {m['cores']} cores; RAM {m['ram_gib']} GiB; {m['os']}",
         f"* Python {m['python']}; {versions}",
-        f"* load average (1, 5, 15 min) at start {report['load_average_start']}, at end "
+        f"* load average (1, 5, 15 min) of the last run at start "
+        f"{report['load_average_start']}, at end "
         f"{report['load_average_end']} — other work on the machine slows every path alike "
         "(paths run in interleaved rounds)",
-        f"* repeats: {report['repeats']} (median reported, spread = max − min)",
+        "* repeats (median reported, spread = max − min): " + ", ".join(
+            [f"{run['rows']:,} rows {run.get('repeats', '?')}" for run in report["scoring"]
+             if "rows" in run]
+            + ([f"features {report['features'].get('repeats', '?')}"]
+               if report.get("features") else [])),
         "",
     ]
     lines += render_scoring(report["scoring"])
@@ -216,19 +233,20 @@ def render_scoring(runs: list[dict[str, Any]]) -> list[str]:
     ]
     verdicts = []
     for run in runs:
-        if "error" in run and "paths" not in run:
-            lines.append(f"| ? | (failed) | {run['error'][:200]} | | | |")
+        if "error" in run and not run.get("paths"):
+            lines.append(f"| {run.get('rows', '?')} | (failed) | {_short(run['error'])} | | | |")
             continue
         rows = run["rows"]
         for path, result in run["paths"].items():
             if result.get("error"):
-                lines.append(f"| {rows:,} | {path} | failed: {result['error'][:160]} | | | |")
+                lines.append(f"| {rows:,} | {path} | failed: {_short(result['error'])} | | | |")
                 continue
             lines.append(
                 f"| {rows:,} | {path} | {result.get('median_s', '—')} | "
                 f"{result.get('spread_s', '—')} | {_rate(result.get('rows_per_s'))} | "
                 f"{result.get('peak_rss_mib', '—')} |")
         verdicts.append(_scoring_verdict(run))
+    verdicts = [v for v in verdicts if v]
     lines += ["", "Targets: lakestep ≥ 0.8 × ceiling, ≥ 3 × toPandas, peak RSS < 2 GiB.", "",
               "| rows | lakestep / ceiling | lakestep / toPandas | lakestep / spark_udf | "
               "lakestep peak MiB |", "|---:|---|---|---|---|", *verdicts, ""]
@@ -243,8 +261,18 @@ def render_scoring(runs: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _short(error: str) -> str:
+    """One table-safe line of an error: gRPC's ``details``, else the last line."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    details = [line for line in lines if line.startswith("details =")]
+    line = (details or lines or ["?"])[-1] if not details else details[0]
+    return line.replace("|", "\\|")[:200]
+
+
 def _scoring_verdict(run: dict[str, Any]) -> str:
     ratios, rows = run.get("ratios", {}), run["rows"]
+    if not run.get("paths"):
+        return ""
     peak = (run["paths"].get("lakestep") or {}).get("peak_rss_mib")
 
     def cell(key: str, target: float | None) -> str:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from lakestep.console import StepTimer
 from lakestep.errors import ScoringError, TableWriteError
 from lakestep.inference.feature_engineering import feature_store_scorer, score_with_feature_store
 from lakestep.inference.frame import (
@@ -90,7 +90,7 @@ def score(
     written, and ScoringError when the run fails; the table then keeps its version.
     """
     started = time.perf_counter()
-    steps = _Steps(progress)
+    steps = StepTimer(progress, logger_name=__name__)
     settings = platform.settings
     table = settings.predictions_table(model)
     day = scoring_date or datetime.now(UTC).date()
@@ -210,20 +210,3 @@ def _count(platform: Platform, table: str, version: int, day: date) -> int:
     written = platform.tables.read(table, version=version)
     return int(written.filter(F.col("scoring_date") == F.lit(day)).count())
 
-
-class _Steps:
-    """Times named steps, logs them and reports them to ``progress``."""
-
-    def __init__(self, progress: Progress | None) -> None:
-        self.progress = progress
-        self.seconds: dict[str, float] = {}
-
-    @contextmanager
-    def __call__(self, step: str) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
-        elapsed = time.perf_counter() - started
-        self.seconds[step] = elapsed
-        log.info("score: %s in %.2fs", step, elapsed)
-        if self.progress is not None:
-            self.progress(step, elapsed)

@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     from lakestep.models.packaging import PackagedModel
 
 # Rows per predict call: large enough that per-call overhead is small against the
-# vectorised work, small enough that a batch of a wide frame stays a few MB.
-BATCH_ROWS = 131_072
+# vectorised work, small enough that a batch of a wide frame stays a few MB. Equal to
+# lakestep.models.packaging.CHUNK_ROWS, so PackagedModel.predict takes a batch in one
+# chunk (131,072 rows split into 100,000 + 31,072 and cost a concat per batch).
+BATCH_ROWS = 100_000
 # Models kept per process; a long-lived Sail server scores many models in turn.
 CACHE_SIZE = 4
 
