@@ -240,30 +240,37 @@ class FittedPreprocessor:
         :class:`PreprocessingError` naming every one. An empty frame gives an empty matrix.
         """
         clean = _clean(frame, self.spec, "transform")
-        features: dict[str, np.ndarray] = {}
+        # One preallocated float64 matrix filled column by column, wrapped without a copy:
+        # scoring runs this on every batch, and building it from a dict copied it twice.
+        position = {name: i for i, name in enumerate(self.feature_names)}
+        matrix = np.empty((len(frame), len(self.feature_names)), dtype="float64")
         for column, role in self.spec.input_columns():
             values = clean[column]
             if role in ("numeric", "boolean"):
-                features[column] = values.fillna(self.fill_values[column]).to_numpy()
+                filled = values.to_numpy(dtype="float64", na_value=np.nan)
+                matrix[:, position[column]] = np.where(np.isnan(filled),
+                                                       self.fill_values[column], filled)
             elif role == "categorical":
-                features.update(self._encode(column, values))
+                self._encode(column, values, matrix, position)
             else:
                 for part in self.spec.datetime[column]:
                     name = f"{column}__{part}"
                     part_values = _date_part(values, part).fillna(self.fill_values[name])
-                    features[name] = part_values.to_numpy()
-        matrix = pd.DataFrame(features, index=frame.index, columns=list(self.feature_names))
-        return matrix.astype("float64")
+                    matrix[:, position[name]] = part_values.to_numpy()
+        return pd.DataFrame(matrix, index=frame.index, columns=list(self.feature_names),
+                            copy=False)
 
-    def _encode(self, column: str, values: pd.Series) -> dict[str, np.ndarray]:
+    def _encode(self, column: str, values: pd.Series, matrix: np.ndarray,
+                position: Mapping[str, int]) -> None:
         vocabulary = self.vocabularies[column]
         codes = _codes(list(vocabulary), values)
         if self.spec.categorical_encoding == "ordinal":
-            return {column: codes.astype("float64")}
+            matrix[:, position[column]] = codes
+            return
         names = _category_names(column, vocabulary)
-        onehot = np.zeros((len(codes), len(names)), dtype="float64")
-        onehot[np.arange(len(codes)), codes] = 1.0
-        return {name: onehot[:, i] for i, name in enumerate(names)}
+        first = position[names[0]]
+        matrix[:, first:first + len(names)] = 0.0
+        matrix[np.arange(len(codes)), first + codes] = 1.0
 
     # -- JSON --------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
