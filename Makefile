@@ -25,7 +25,7 @@ run: $(VENV)/.run-installed
 
 ## lint, layering and the whole test suite
 test: $(VENV)/.dev-installed lint
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --durations=15
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=15
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests bench

@@ -34,9 +34,10 @@ class RunningStack:
     def status(self) -> StackStatus:
         return status(self.config)
 
-    def connect(self) -> Platform:
+    def connect(self, project: Path | None = None) -> Platform:
         """A platform on the stack's servers, as ``lakestep run --stack`` builds it."""
-        return lakestep.connect(home=self.config.home, environ={}, **self.endpoints)
+        return lakestep.connect(home=self.config.home, project=project, environ={},
+                                **self.endpoints)
 
 
 def enterable_directory() -> Path:

@@ -68,19 +68,3 @@ def test_both_models_pass_their_gate_and_are_champions(home: Path) -> None:
         champion = client.get_model_version_by_alias(name, "champion")
         assert str(champion.version) == "1", model
         assert champion.tags, f"{name} v1 has no gate tags"
-
-
-def test_a_second_run_keeps_the_champions_and_gold_tables(home: Path) -> None:
-    with lakestep.connect(project=EXAMPLE, home=home, environ={}) as platform:
-        before = {t: platform.tables.read(platform.settings.gold(t)).count() for t in GOLD}
-    result = lakestep_cli("run", home=home)
-    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-    with lakestep.connect(project=EXAMPLE, home=home, environ={}) as platform:
-        after = {t: platform.tables.read(platform.settings.gold(t)).count() for t in GOLD}
-    assert after == before
-    from mlflow import MlflowClient
-
-    uri = f"sqlite:///{home / 'mlflow.db'}"
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    for model in MODELS:
-        assert client.get_model_version_by_alias(f"main.bike_ml.{model}", "champion") is not None
