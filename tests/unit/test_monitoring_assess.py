@@ -110,7 +110,7 @@ THRESHOLDS = Thresholds.from_spec(MonitoringSpec(psi_threshold=0.2, ks_pvalue=0.
 def test_thresholds_come_from_the_spec():
     t = THRESHOLDS
     assert (t.psi, t.ks_pvalue, t.ks_statistic, t.null_increase, t.drifted_features) == (
-        0.2, 0.001, 0.1, 0.1, 2)
+        0.2, 0.001, 0.2, 0.1, 2)
 
 
 def test_psi_drifts_only_above_the_threshold():
@@ -121,7 +121,8 @@ def test_psi_drifts_only_above_the_threshold():
 def test_ks_drifts_only_when_significant_and_large():
     assert not drifted(_drift(ks=(0.5, 0.01)), THRESHOLDS)  # large but not significant
     assert not drifted(_drift(ks=(0.05, 1e-9)), THRESHOLDS)  # significant but tiny
-    assert drifted(_drift(ks=(0.1, 0.0009)), THRESHOLDS)
+    assert not drifted(_drift(ks=(0.15, 1e-9)), THRESHOLDS)  # below the default effect size
+    assert drifted(_drift(ks=(0.2, 0.0009)), THRESHOLDS)
 
 
 def test_retrain_needs_as_many_drifted_features_as_the_spec_says():

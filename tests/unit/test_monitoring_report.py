@@ -78,11 +78,11 @@ def test_metric_rows_of_a_run():
     run = RunInfo("r1", "main.ml.m", "3", DAY, datetime(2025, 9, 1, tzinfo=UTC))
     drifts = drift_rows(run, DRIFTS[1:3], THRESHOLDS)
     assert [(r.metric, r.feature, r.value, r.threshold, r.breached) for r in drifts] == [
-        ("psi", "lead_time", 0.45, 0.2, True),
-        ("ks_statistic", "lead_time", 0.2, 0.1, False),  # p = 0.5: not significant
+        ("psi", "lead_time", 0.45, 0.25, True),
+        ("ks_statistic", "lead_time", 0.2, 0.2, False),  # p = 0.5: not significant
         ("ks_pvalue", "lead_time", 0.5, 0.001, False),
         ("null_fraction", "lead_time", 0.0, 0.1, False),
-        ("psi", "price", 0.05, 0.2, False),
+        ("psi", "price", 0.05, 0.25, False),
         ("null_fraction", "price", 0.0, 0.1, False),
     ]
     assert [(r.metric, r.feature, r.value, r.breached) for r in quality_rows(run, QUALITY)] == [
