@@ -57,7 +57,10 @@ def test_a_trained_version_is_registered_as_challenger_and_links_its_inputs(worl
 
     name = world.settings.model_name(spec.name)
     assert (result.name, result.version) == (name, "1")
-    assert world.registry.get(name, "challenger").version == "1"
+    registered = world.registry.get(name, "challenger")
+    assert registered.version == "1"
+    assert registered.tags["owner"] == "pricing-team"  # the spec's tags reach the version
+    assert registered.tags["lakestep.run_id"] == result.run_id
     run = mlflow.get_run(result.run_id)
     assert run.info.run_name.startswith(f"{spec.name}-xgboost-")
     assert mlflow.get_experiment(run.info.experiment_id).name == \

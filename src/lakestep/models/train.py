@@ -263,7 +263,7 @@ def log_and_register(platform: Platform, spec: ModelSpec, data: TrainingData, sp
             name="model")
         run_id = run.info.run_id
     version = platform.registry.register(info.model_uri, name, tags={
-        **{k: v for k, v in tags.items() if k.startswith(TAG)},
+        **tags,
         f"{TAG}run_id": run_id, f"{TAG}{spec.key_metric}": f"{metrics[spec.key_metric]:.6g}"})
     platform.registry.set_alias(name, CHALLENGER, version.version)
     return TrainResult(model=spec.name, name=name, version=version.version, run_id=run_id,
