@@ -87,6 +87,14 @@ def _reachable(url: str, timeout: float) -> bool:
         return False
 
 
+# Every Spark Connect session this process creates stays referenced until it exits.
+# PySpark 4.0's SparkSession.__del__ shuts down a thread pool shared by all sessions; when
+# the garbage collector finalises a closed session while another session is fetching a
+# result (inside that pool's submit), the fetch deadlocks. Sessions are stopped explicitly
+# by Platform.close(); keeping the objects means __del__ never runs mid-query.
+_SESSIONS: list[object] = []
+
+
 def connect_session(url: str, *, attempts: int = 20, wait_seconds: float = 10.0
                     ) -> SparkSession:
     """A new Spark Connect session on ``url`` (never the cached default session)."""
@@ -105,6 +113,7 @@ def connect_session(url: str, *, attempts: int = 20, wait_seconds: float = 10.0
     for attempt in range(attempts):
         try:
             spark = SparkSession.builder.remote(url).create()
+            _SESSIONS.append(spark)
             spark.range(1).collect()
             return spark
         except Exception as exc:  # the server may still be binding its port
