@@ -21,7 +21,10 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
 REPO = Path(__file__).resolve().parents[2]
-SCHEMA = REPO.parent / "shared" / "schemas" / "databricks-bundle.schema.json"
+SHARED = REPO.parent / "shared" / "schemas" / "databricks-bundle.schema.json"
+VENDORED = Path(__file__).resolve().parent / "schemas" / "databricks-bundle.schema.json"
+# The shared copy beside the repository when there is one; a clone carries its own.
+SCHEMA = SHARED if SHARED.is_file() else VENDORED
 BUNDLE_FILES = [REPO / "databricks.yml", *sorted((REPO / "resources").glob("*.yml"))]
 
 
@@ -37,7 +40,7 @@ BundleValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
 def validator() -> Any:
     assert SCHEMA.is_file(), (
         f"bundle schema not found at {SCHEMA}; put the published schema there "
-        "(`databricks bundle schema > ../shared/schemas/databricks-bundle.schema.json`)"
+        "(`databricks bundle schema > tests/contract/schemas/databricks-bundle.schema.json`)"
     )
     return BundleValidator(json.loads(SCHEMA.read_text()))
 
