@@ -47,17 +47,24 @@ def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def copy_mlflow_store(template: Path, directory: Path) -> str:
+    """A copy of the migrated template store in ``directory`` (its default experiment's
+    artifacts there too); returns its URI."""
+    directory.mkdir(parents=True, exist_ok=True)
+    database = directory / "mlflow.db"
+    shutil.copyfile(template, database)
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
+                           (str(directory / "mlruns" / "0"),))
+    return f"sqlite:///{database}"
+
+
 @pytest.fixture
 def mlflow_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mlflow_template: Path) -> str:
     """A real MLflow SQLite tracking + registry store for this test only."""
     import mlflow
 
-    database = tmp_path / "mlflow.db"
-    shutil.copyfile(mlflow_template, database)
-    with sqlite3.connect(database) as connection:  # default experiment's artifacts: here
-        connection.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
-                           (str(tmp_path / "mlruns" / "0"),))
-    uri = f"sqlite:///{database}"
+    uri = copy_mlflow_store(mlflow_template, tmp_path)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     monkeypatch.chdir(tmp_path)
@@ -76,13 +83,7 @@ def isolated_platform(platform: Platform, root: Path, mlflow_template: Path, *,
 
     from lakestep.platform.mlflow_registry import MlflowModelRegistry
 
-    root.mkdir(parents=True, exist_ok=True)
-    database = root / "mlflow.db"
-    shutil.copyfile(mlflow_template, database)
-    with sqlite3.connect(database) as connection:
-        connection.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
-                           (str(root / "mlruns" / "0"),))
-    uri = f"sqlite:///{database}"
+    uri = copy_mlflow_store(mlflow_template, root)
     suffix = uuid.uuid4().hex[:8]
     settings = platform.settings.with_overrides(
         gold_schema=f"gold_{suffix}", features_schema=f"features_{suffix}",
@@ -102,3 +103,9 @@ def make_isolated(platform: Platform, mlflow_template: Path):
         return isolated_platform(platform, root, mlflow_template, project_dir=project_dir)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def new_mlflow_store(mlflow_template: Path):
+    """``new_mlflow_store(directory)`` → the URI of a fresh migrated store there."""
+    return lambda directory: copy_mlflow_store(mlflow_template, directory)

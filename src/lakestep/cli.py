@@ -18,6 +18,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lakestep.cli_tables import (
+    gate_table,
+    monitor_table,
+    score_table,
+    tables_table,
+    timings_table,
+    training_table,
+    where,
+)
 from lakestep.errors import LakestepError
 from lakestep.stack_cli import stack_app
 
@@ -130,7 +139,7 @@ def demo_data(
     def body() -> None:
         with options().connect() as platform:
             summaries = build_demo_data(platform, scale=scale, seed=seed, drift=drift)
-            console.print(_tables_table(platform, [s.name for s in summaries]))
+            console.print(tables_table(platform, [s.name for s in summaries]))
 
     guarded(body)
 
@@ -141,7 +150,7 @@ def tables(schema: str = typer.Option(None, "--schema", help="Only catalog.schem
 
     def body() -> None:
         with options().connect() as platform:
-            console.print(_tables_table(platform, platform.tables.list_tables(schema)))
+            console.print(tables_table(platform, platform.tables.list_tables(schema)))
 
     guarded(body)
 
@@ -178,7 +187,7 @@ def features(
     def body() -> None:
         with options().connect() as platform:
             built = build_features(platform, tables=table or None)
-            console.print(_tables_table(platform, built))
+            console.print(tables_table(platform, built))
 
     guarded(body)
 
@@ -195,7 +204,7 @@ def train(
         chosen = _chosen_models(model, all_models)
         with options().connect() as platform:
             results = train_models(platform, chosen)
-            console.print(_training_table(results))
+            console.print(training_table(results))
 
     guarded(body)
 
@@ -213,7 +222,7 @@ def gate(
         chosen = _chosen_models(model, all_models)
         with options().connect() as platform:
             results = gate_models(platform, chosen, version=version, raise_on_fail=False)
-            console.print(_gate_table(results))
+            console.print(gate_table(results))
             failed = [r for r in results if not r.passed]
             if failed:
                 from lakestep.errors import GateFailed
@@ -241,7 +250,7 @@ def promote(
         with options().connect() as platform:
             result = promote_version(platform, model, version=version, force=force,
                                      reason=reason)
-            console.print(_gate_table([result]))
+            console.print(gate_table([result]))
             if result.forced:
                 err_console.print(f"[yellow]warning:[/] {result.name} version {result.version} "
                                   f"promoted over a failed gate: {'; '.join(result.reasons)}")
@@ -266,7 +275,7 @@ def score(
         with options().connect() as platform:
             results = score_models(platform, chosen, alias=alias, version=version,
                                    scoring_date=_date(day))
-            console.print(_score_table(results))
+            console.print(score_table(results))
 
     guarded(body)
 
@@ -283,7 +292,7 @@ def monitor(
     def body() -> None:
         with options().connect() as platform:
             results = monitor_models(platform, model or None, scoring_date=_date(day))
-            console.print(_monitor_table(results))
+            console.print(monitor_table(results))
             if any(r.retrain for r in results):
                 err_console.print("[yellow]retrain needed:[/] " + ", ".join(
                     r.model for r in results if r.retrain))
@@ -308,12 +317,12 @@ def run(
     def body() -> None:
         with options().connect(**_stack_endpoints(stack)) as platform:
             result = run_pipeline(platform, scale=scale, seed=seed, drift=drift)
-            console.print(_tables_table(platform, [g.name for g in result.gold]))
-            console.print(_gate_table(result.gates))
-            console.print(_score_table(result.scores))
-            console.print(_monitor_table(result.monitors))
-            console.print(_timings_table(result.steps))
-            _where(platform)
+            console.print(tables_table(platform, [g.name for g in result.gold]))
+            console.print(gate_table(result.gates))
+            console.print(score_table(result.scores))
+            console.print(monitor_table(result.monitors))
+            console.print(timings_table(result.steps))
+            console.print(where(platform))
 
     guarded(body)
 
@@ -408,63 +417,6 @@ def _date(text: str | None) -> Any:
         raise LakestepError(f"--date {text!r} is not a date", "use YYYY-MM-DD") from None
 
 
-def _training_table(results: list[Any]) -> Table:
-    table = Table(title="trained versions (@challenger)")
-    for column in ("model", "version", "key metric", "value", "train rows", "holdout rows",
-                   "seconds"):
-        table.add_column(column)
-    for r in results:
-        table.add_row(r.name, r.version, r.key_metric, f"{r.key_value:.4g}", f"{r.rows_train:,}",
-                      f"{r.rows_holdout:,}", f"{r.seconds:.1f}")
-    return table
-
-
-def _gate_table(results: list[Any]) -> Table:
-    table = Table(title="quality gate")
-    for column in ("model", "version", "key metric", "value", "thresholds", "champion",
-                   "gate", "report"):
-        table.add_column(column, overflow="fold")
-    for r in results:
-        champion = (r.champion_metrics or {}).get(r.key_metric)
-        verdict = "[green]passed[/]" if r.passed else "[red]FAILED[/]"
-        if r.forced:
-            verdict = "[yellow]forced[/]"
-        table.add_row(r.name, r.version, r.key_metric, f"{r.metrics[r.key_metric]:.4g}",
-                      r.threshold_text,
-                      "-" if champion is None else f"v{r.champion_version}: {champion:.4g}",
-                      verdict, str(r.report))
-    return table
-
-
-def _score_table(results: list[Any]) -> Table:
-    table = Table(title="batch scoring")
-    for column in ("predictions table", "model version", "scoring date", "rows",
-                   "Delta version", "seconds"):
-        table.add_column(column, overflow="fold")
-    for r in results:
-        table.add_row(r.table, r.model_version, str(r.scoring_date), f"{r.rows:,}",
-                      str(r.version), f"{r.seconds:.1f}")
-    return table
-
-
-def _monitor_table(results: list[Any]) -> Table:
-    table = Table(title="monitoring")
-    for column in ("model", "version", "scoring date", "rows", "retrain", "why", "report"):
-        table.add_column(column, overflow="fold")
-    for r in results:
-        table.add_row(r.model, str(r.model_version), str(r.scoring_date), f"{r.rows:,}",
-                      "[red]yes[/]" if r.retrain else "[green]no[/]",
-                      "; ".join(r.reasons)[:200] or "-", str(r.report))
-    return table
-
-
-def _where(platform: Any) -> None:
-    settings = platform.settings
-    console.print(f"predictions: {settings.catalog}.{settings.ml_schema}.<model>_predictions · "
-                  f"metrics: {settings.monitoring_table('model_metrics')} · "
-                  f"reports: {settings.reports_dir} · MLflow: {settings.tracking_uri}")
-
-
 def _stack_endpoints(stack: bool) -> dict[str, str]:
     """Overrides pointing a run at the local stack's servers (none without --stack)."""
     if not stack:
@@ -477,28 +429,6 @@ def _stack_endpoints(stack: bool) -> dict[str, str]:
                              catalog=opts.catalog, tracking_uri=opts.tracking_uri,
                              spark_remote=opts.spark_remote)
     return run_endpoints(settings)
-
-
-def _timings_table(steps: Any) -> Table:
-    table = Table(title=f"pipeline steps ({steps.total_seconds:.1f}s)")
-    table.add_column("step")
-    table.add_column("seconds", justify="right")
-    for timing in steps.timings:
-        table.add_row(timing.name, f"{timing.seconds:.2f}")
-    return table
-
-
-def _tables_table(platform: Any, names: list[str]) -> Table:
-    table = Table(title=f"tables under {platform.settings.lakehouse_dir}")
-    for column in ("table", "rows", "version", "properties"):
-        table.add_column(column, overflow="fold")
-    for name in names:
-        properties = platform.tables.properties(name)
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(properties.items())
-                          if not k.startswith("delta."))
-        rows = platform.tables.read(name).count()
-        table.add_row(name, f"{rows:,}", str(platform.tables.version(name)), shown[:120])
-    return table
 
 
 def main() -> None:

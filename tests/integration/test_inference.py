@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import shutil
-import sqlite3
 import uuid
 
 import mlflow
@@ -47,19 +45,14 @@ ESTIMATORS = {
 
 
 @pytest.fixture(scope="module")
-def scoring(platform, mlflow_template, tmp_path_factory):
+def scoring(platform, new_mlflow_store, tmp_path_factory):
     """The session's Sail + Delta platform with this module's own MLflow store.
 
     One migrated SQLite store (copied from the session template) serves the whole module:
     logging four models is the costly part, the tests then only score.
     """
     directory = tmp_path_factory.mktemp("inference-mlflow")
-    database = directory / "mlflow.db"
-    shutil.copyfile(mlflow_template, database)
-    with sqlite3.connect(database) as connection:
-        connection.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
-                           (str(directory / "mlruns" / "0"),))
-    uri = f"sqlite:///{database}"
+    uri = new_mlflow_store(directory)
     settings = platform.settings.with_overrides(tracking_uri=uri, registry_uri=uri)
     own = Platform(settings, platform.spark, platform.tables, features=platform.features,
                    registry=MlflowModelRegistry(uri, uri))

@@ -11,8 +11,6 @@ is left out on purpose and must be reported as unmonitored.
 from __future__ import annotations
 
 import shutil
-import sqlite3
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -31,7 +29,6 @@ from lakestep.monitoring import monitor
 from lakestep.monitoring.drift import psi
 from lakestep.monitoring.metrics import METRICS_TABLE
 from lakestep.platform.base import Platform
-from lakestep.platform.mlflow_registry import MlflowModelRegistry
 from lakestep.preprocessing import fit, infer_spec
 
 MODEL = "cancellation_predictor"
@@ -66,26 +63,12 @@ def _project(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def world(platform: Platform, tmp_path_factory, mlflow_template):
+def world(make_isolated, tmp_path_factory):
     """Own schemas, project and MLflow store on the shared engine; gold and features built."""
     root = tmp_path_factory.mktemp("monitoring")
-    database = root / "mlflow.db"
-    shutil.copyfile(mlflow_template, database)
-    with sqlite3.connect(database) as connection:
-        connection.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
-                           (str(root / "mlruns" / "0"),))
-    uri = f"sqlite:///{database}"
-    suffix = uuid.uuid4().hex[:8]
-    settings = platform.settings.with_overrides(
-        gold_schema=f"gold_{suffix}", features_schema=f"features_{suffix}",
-        ml_schema=f"ml_{suffix}", monitoring_schema=f"monitoring_{suffix}",
-        tracking_uri=uri, registry_uri=uri, project_dir=_project(root / "project"))
-    own = Platform(settings, platform.spark, platform.tables, features=platform.features,
-                   registry=MlflowModelRegistry(uri, uri))
+    own = make_isolated(root, project_dir=_project(root / "project"))
     build_gold(own, scale=5_000, seed=7, drift=True)
     build_feature_tables(own, ["property_daily", "destination_daily"])
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
     yield own
     mlflow.set_tracking_uri(None)
 
