@@ -136,9 +136,9 @@ def scoring_keys(platform: Platform, spec: ModelSpec) -> tuple[DataFrame, date]:
         raise LakestepError(f"model {spec.name} has no label timestamp to choose scoring rows by",
                             "set label.timestamp in its spec, or call lakestep.inference.score "
                             "with your own keys")
-    from lakestep.models.training_data import _first
+    from lakestep.models.training_data import scalar
 
-    latest = _first(rows.agg(F.max(F.col(column).cast("date"))))
+    latest = scalar(rows.agg(F.max(F.col(column).cast("date"))))
     if latest is None:
         raise LakestepError(f"{table} is empty: nothing to score for {spec.name}")
     first = latest - timedelta(days=spec.scoring.days - 1)

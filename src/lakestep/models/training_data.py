@@ -104,8 +104,8 @@ def label_rows(platform: Platform, spec: ModelSpec, table: str, version: int | N
         rows = rows.filter(F.col(label.column).isNotNull())
         chosen.append(f"with a known {label.column}")
     if label.timestamp and (label.history_days or label.maturity_days):
-        latest = _first(base.agg(F.max(label.timestamp)))
-        labelled = _first((base.filter(F.col(label.column).isNotNull()) if label.column
+        latest = scalar(base.agg(F.max(label.timestamp)))
+        labelled = scalar((base.filter(F.col(label.column).isNotNull()) if label.column
                            else base).agg(F.max(label.timestamp)))
         if latest is not None and labelled is not None:
             # History counts back from the newest row that can train: the latest day with
@@ -149,7 +149,7 @@ def load_training_data(platform: Platform, spec: ModelSpec) -> TrainingData:
                         versions=versions, description=description)
 
 
-def _first(frame: DataFrame) -> Any:
+def scalar(frame: DataFrame) -> Any:
     """The single value of a one-row, one-column aggregate (None for no rows)."""
     row = frame.first()
     return None if row is None else row[0]
