@@ -25,16 +25,16 @@ run: $(VENV)/.run-installed
 
 ## lint, layering and the whole test suite
 test: $(VENV)/.dev-installed lint
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope --durations=15
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=15
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-## scoring (1M and 10M rows) and feature benchmarks → docs/benchmarks.md; BENCH_ARGS=--quick
+## every benchmark → docs/benchmarks.md (lakestep bench all); BENCH_ARGS=--quick or --only scoring
 bench: $(VENV)/.dev-installed
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/lakestep bench all $(BENCH_ARGS)
 
 clean:
 	rm -rf .lakestep .pytest_cache .mypy_cache .ruff_cache

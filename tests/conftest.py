@@ -109,3 +109,27 @@ def make_isolated(platform: Platform, mlflow_template: Path):
 def new_mlflow_store(mlflow_template: Path):
     """``new_mlflow_store(directory)`` → the URI of a fresh migrated store there."""
     return lambda directory: copy_mlflow_store(mlflow_template, directory)
+
+
+# The longest modules, longest first (from `pytest --durations`; see docs/benchmarks.md for
+# the suite's time by folder). `make test` runs `--dist loadscope --no-loadscope-reorder`:
+# each module goes to one worker in collection order, so these start at once and the many
+# short modules fill in behind them. (xdist's default order, most tests first, left these
+# for a long tail with one worker idle.) Only the order changes: a stable sort, so tests
+# inside a module keep their file order (test_pipeline.py's tests build on each other).
+SLOWEST_FIRST = (
+    "tests/e2e/test_pipeline.py",
+    "tests/integration/test_engine_parity.py",
+    "tests/e2e/test_stack.py",
+    "tests/integration/test_training.py",
+    "tests/e2e/test_bundle_jobs.py",
+    "tests/integration/test_monitoring.py",
+    "tests/e2e/test_cli_foundation.py",
+    "tests/integration/test_demo.py",
+    "tests/integration/test_packaging.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {module: i for i, module in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lakestep.bench_cli import bench_app
 from lakestep.cli_tables import (
     gate_table,
     monitor_table,
@@ -38,6 +39,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(stack_app, name="stack")
+app.add_typer(bench_app, name="bench")
 # Piped output (CI logs, tests) is not cut at 80 columns: a table keeps its full names.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -358,6 +360,9 @@ def bundle_run(
     bundle_target: str = typer.Option("dev", "--bundle-target", help="Bundle target whose "
                                       "variables the tasks get (they run locally)."),
     parallel: int = typer.Option(2, "--parallel", min=1, help="Tasks run at once."),
+    only: str = typer.Option(None, "--only", help="Comma-separated task keys to run, as in "
+                             "`databricks bundle run --only`: +key also runs its upstream "
+                             "tasks, key+ its downstream ones."),
 ) -> None:
     """Run a bundle job's task graph here, through the same entry points and parameters."""
     from lakestep.bundle import load_bundle, result_table, run_job
@@ -385,6 +390,7 @@ def bundle_run(
                                   settings.artifacts_dir)
         result = run_job(load_bundle(bundle_path.parent, bundle_target), job_key,
                          max_parallel=parallel, env=env,
+                         only=only.split(",") if only else None,
                          workdir=settings.home / "bundle-runs" / job_key,
                          on_task_end=lambda task: err_console.print(
                              f"  {task.name}: {task.status} ({task.seconds:.1f}s)"))

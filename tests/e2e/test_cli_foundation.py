@@ -73,14 +73,23 @@ def test_doctor_reports_every_check(tmp_path):
 def test_demo_data_twice_is_safe_and_identical(tmp_path):
     first = lakestep("demo-data", "--scale", "2000", home=tmp_path)
     assert first.returncode == 0, first.stderr
-    before = booking_rows(lakestep("tables", home=tmp_path).stdout)
+    before = booking_rows(first.stdout)  # demo-data prints the tables it wrote
     second = lakestep("demo-data", "--scale", "2000", home=tmp_path)
     assert second.returncode == 0, second.stderr
-    after = booking_rows(lakestep("tables", home=tmp_path).stdout)
+    listed = lakestep("tables", home=tmp_path).stdout
     assert 1_500 < before < 2_500
-    assert after == before  # no duplicates after the re-run
+    assert booking_rows(second.stdout) == booking_rows(listed) == before  # no duplicates
+    assert booking_version(listed) > booking_version(first.stdout)  # a new Delta version
+
+
+def _booking_cell(tables_output: str, column: int) -> int:
+    line = next(line for line in tables_output.splitlines() if "main.gold.fact_booking" in line)
+    return int(line.split("│")[column].strip().replace(",", ""))
 
 
 def booking_rows(tables_output: str) -> int:
-    line = next(line for line in tables_output.splitlines() if "main.gold.fact_booking" in line)
-    return int(line.split("│")[2].strip().replace(",", ""))
+    return _booking_cell(tables_output, 2)
+
+
+def booking_version(tables_output: str) -> int:
+    return _booking_cell(tables_output, 3)

@@ -348,3 +348,30 @@ def test_unknown_job_names_the_jobs_that_exist(jobs, env):
 
     with pytest.raises(BundleError, match=r"no job 'three'.*one, two"):
         _run(root, "three", env)
+
+
+@pytest.mark.parametrize(("only", "expected"), [
+    (["b"], ["b"]),
+    (["+c"], ["a", "x", "b", "c"]),
+    (["b+"], ["b", "c"]),
+    (["+b", "x"], ["a", "x", "b"]),
+])
+def test_only_runs_the_selected_tasks_like_databricks_bundle_run_only(jobs, env, only, expected):
+    root = jobs.write({"chain": [
+        jobs.wheel("a"), jobs.wheel("x"), jobs.wheel("b", deps=("a",)),
+        jobs.wheel("c", deps=("b", "x"))]})
+
+    result = _run(root, "chain", env, only=only)
+
+    assert result.ok, result_lines(result)
+    assert [t.name for t in result.tasks] == expected
+    assert {k for k in "abcx" if jobs.did_run(k)} == set(expected)
+
+
+def test_only_with_an_unknown_task_names_the_tasks_that_exist(jobs, env):
+    root = jobs.write({"chain": [jobs.wheel("a"), jobs.wheel("b", deps=("a",))]})
+
+    with pytest.raises(BundleError, match=r"no task 'nope'.*") as raised:
+        _run(root, "chain", env, only=["+nope"])
+    assert "a, b" in (raised.value.hint or "")
+    assert not jobs.did_run("a")

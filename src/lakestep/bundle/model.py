@@ -8,7 +8,7 @@ wiring fails when the bundle is loaded, not halfway through a run.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,48 @@ class Job:
     def order(self) -> list[str]:
         """Task keys in a dependency order (upstream first, declaration order otherwise)."""
         return topological_order(self)
+
+    def only(self, selection: Sequence[str]) -> Job:
+        """The job cut to some tasks, as ``databricks bundle run --only`` selects them.
+
+        Each item is a task key; ``+key`` also selects everything ``key`` depends on,
+        ``key+`` everything that depends on it. Edges to tasks left out are dropped, so a
+        selected task runs as if its unselected upstream had succeeded (as on Databricks).
+        """
+        wanted: set[str] = set()
+        for item in selection:
+            key = item.strip().strip("+")
+            if not key:
+                continue
+            self.task(key)  # an unknown key names the tasks that exist
+            wanted.add(key)
+            if item.strip().startswith("+"):
+                wanted |= self._closure(key, upstream=True)
+            if item.strip().endswith("+"):
+                wanted |= self._closure(key, upstream=False)
+        if not wanted:
+            raise BundleError(f"job {self.key}: --only selected no task",
+                              f"name task keys, e.g. {cap_list(t.key for t in self.tasks)}")
+        tasks = tuple(
+            replace(task, depends_on=tuple(d for d in task.depends_on if d.task_key in wanted))
+            for task in self.tasks if task.key in wanted)
+        return replace(self, tasks=tasks)
+
+    def _closure(self, key: str, *, upstream: bool) -> set[str]:
+        edges: dict[str, set[str]] = {task.key: set() for task in self.tasks}
+        for task in self.tasks:
+            for dep in task.depends_on:
+                if upstream:
+                    edges[task.key].add(dep.task_key)
+                else:
+                    edges[dep.task_key].add(task.key)
+        seen: set[str] = set()
+        todo = [key]
+        while todo:
+            for nxt in edges[todo.pop()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        return seen
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -184,6 +184,7 @@ def run_job(
     env: Mapping[str, str] | None = None,
     workdir: str | Path | None = None,
     on_task_end: Callable[[TaskResult], None] | None = None,
+    only: Sequence[str] | None = None,
 ) -> JobResult:
     """Run ``job_key`` of ``bundle`` locally and return every task's result.
 
@@ -192,10 +193,13 @@ def run_job(
     directory, kept for reading, when None). Raises :class:`BundleError` before running
     anything when the job cannot run; a failing task is a result, not an exception.
     ``on_task_end`` is called once per task as it settles (from worker threads too, for the
-    tasks of a nested ``run_job_task`` run).
+    tasks of a nested ``run_job_task`` run). ``only`` runs some tasks, as
+    ``databricks bundle run --only`` does (see :meth:`Job.only`).
     """
     if max_parallel < 1:
         raise BundleError(f"max_parallel must be at least 1, got {max_parallel}")
+    if only:
+        bundle = replace(bundle, jobs={**bundle.jobs, job_key: bundle.job(job_key).only(only)})
     plan = prepare(bundle, job_key)
     directory = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix=f"lakestep-{job_key}-"))
     run_id = f"{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"

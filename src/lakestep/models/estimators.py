@@ -84,17 +84,41 @@ def predict_outputs(estimator: Any, matrix: pd.DataFrame, kind: str) -> pd.DataF
     """
     if len(matrix) == 0:
         return empty_outputs(kind, matrix.index)
+    if kind == "classification":
+        return _classification_outputs(estimator, matrix)
     predicted = np.asarray(estimator.predict(matrix))
     if kind == "regression":
         return pd.DataFrame({"prediction": predicted.astype("float64")}, index=matrix.index)
-    if kind == "anomaly":
-        return pd.DataFrame({"prediction": predicted.astype("int64")}, index=matrix.index)
+    check_kind(kind, type(estimator).__name__)  # what is left is anomaly
+    return pd.DataFrame({"prediction": predicted.astype("int64")}, index=matrix.index)
+
+
+def _classification_outputs(estimator: Any, matrix: pd.DataFrame) -> pd.DataFrame:
     proba = np.asarray(estimator.predict_proba(matrix))
+    if _labels_from_probabilities(estimator):
+        # The same decision xgboost's own predict takes from the same probabilities
+        # (p > 0.5 for binary, argmax for softprob), without running the trees twice.
+        picked = (proba[:, 1] > 0.5).astype(np.int64) if proba.shape[1] == 2 else (
+            np.argmax(proba, axis=1))
+        predicted = np.asarray(estimator.classes_)[picked]
+    else:
+        predicted = np.asarray(estimator.predict(matrix))
     probability = proba[:, 1] if proba.shape[1] == 2 else proba.max(axis=1)
     return pd.DataFrame(
         {"prediction": predicted.astype("int64"), "probability": probability.astype("float64")},
         index=matrix.index,
     )
+
+
+def _labels_from_probabilities(estimator: Any) -> bool:
+    """True for xgboost classifiers whose predict is a threshold or argmax of predict_proba."""
+    try:
+        from xgboost import XGBClassifier
+    except ImportError:  # pragma: no cover - xgboost is a dependency
+        return False
+    return (isinstance(estimator, XGBClassifier)
+            and estimator.get_xgb_params().get("objective") in ("binary:logistic",
+                                                                 "multi:softprob"))
 
 
 def save_estimator(estimator: Any, directory: Path, model: str) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Benchmark (not a test): batch scoring throughput and peak memory, four paths in one run.
 
-    .venv/bin/python bench/bench_scoring.py --rows 1000000 --json
+    lakestep bench scoring --rows 1000000 --json
+    python -m lakestep.bench.scoring --rows 1000000 --paths ceiling,lakestep --repeats 1
 
 Paths, run in ``--repeats`` rounds (each round runs every path once, so background load on a
 shared machine falls on all of them), each run in its OWN subprocess (so its peak RSS, VmHWM
@@ -97,9 +98,8 @@ def setup(home: str, rows: int, trees: int, depth: int) -> dict[str, Any]:
         rng = np.random.default_rng(0)
         target = matrix["f0"] * 2 + matrix["f3"] - matrix["n0"] * 0.1 + rng.normal(size=len(matrix))
         estimator = XGBRegressor(n_estimators=trees, max_depth=depth).fit(matrix, target)
-        mlflow.set_tracking_uri(s.tracking_uri)
-        mlflow.set_registry_uri(s.registry_uri)
-        mlflow.set_experiment(s.experiment_name(MODEL))
+        # The platform's experiment: artifacts under the bench home, never ./mlruns.
+        mlflow.set_experiment(experiment_id=p.experiment(MODEL))
         with mlflow.start_run():
             info = log_model(estimator, fitted, kind="regression", raw_input_example=inputs,
                              feature_lookups=lookups, name=MODEL)
@@ -247,8 +247,8 @@ def child(path: str, home: str, repeats: int) -> dict[str, Any]:
 
 
 def _spawn(args: list[str]) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run([sys.executable, "-m", "lakestep.bench.scoring", *args],
+                          capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         return {"error": f"exit {done.returncode}: {done.stderr.strip()[-800:]}"}
@@ -266,7 +266,7 @@ def summarise(rows: int, path: str, result: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
@@ -276,7 +276,7 @@ def main() -> None:
     parser.add_argument("--home", default=None, help="lakestep home (default: a temp dir)")
     parser.add_argument("--json", action="store_true", help="print only the JSON document")
     parser.add_argument("--child", choices=(*PATHS, "setup"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     home = args.home or tempfile.mkdtemp(prefix="lakestep-bench-scoring-")
     if args.child == "setup":
         print(json.dumps(setup(home, args.rows, args.trees, args.depth)))
@@ -285,7 +285,24 @@ def main() -> None:
         print(json.dumps(child(args.child, home, args.repeats)))
         return
     report = run_all(args, home)
-    print(json.dumps(report, indent=None if args.json else 2))
+    print(json.dumps(report) if args.json else summary_text(report))
+
+
+def summary_text(report: dict[str, Any]) -> str:
+    """The figures for a person: one line per path, then the ratios."""
+    if report.get("error"):
+        return f"benchmark failed: {report['error']}"
+    lines = [f"scoring {report['rows']:,} rows, {report['repeats']} repeat(s) "
+             "(median s, rows/s, peak RSS MiB):"]
+    for path, result in report["paths"].items():
+        if result.get("error") or "median_s" not in result:
+            lines.append(f"  {path:<10} failed: {result.get('error', 'no run')}")
+            continue
+        lines.append(f"  {path:<10} {result['median_s']:>9.3f} s {result['rows_per_s']:>12,} "
+                     f"rows/s {result.get('peak_rss_mib', float('nan')):>9,.0f} MiB")
+    for name, value in report["ratios"].items():
+        lines.append(f"  {name}: {'—' if value is None else f'{value:.2f}'}")
+    return "\n".join(lines)
 
 
 def run_all(args: argparse.Namespace, home: str) -> dict[str, Any]:
@@ -310,16 +327,28 @@ def run_all(args: argparse.Namespace, home: str) -> dict[str, Any]:
     # Rounds, not one block per path: the same background load (a shared machine) falls on
     # every path. Each round is one fresh child per path, so each run has its own peak RSS.
     paths = args.paths.split(",")
+    unknown = set(paths) - set(PATHS)
+    if unknown:
+        report["error"] = f"unknown path(s) {sorted(unknown)}; choose from {', '.join(PATHS)}"
+        return report
     results: dict[str, dict[str, Any]] = {path: {"runs_s": []} for path in paths}
     once = [*common[:-1], "1"]
-    for _ in range(args.repeats):
+    for round_ in range(args.repeats):
         for path in paths:
-            _merge(results[path], _spawn([*once, "--child", path]))
+            run = _spawn([*once, "--child", path])
+            _merge(results[path], run)
+            took = (run.get("runs_s") or ["failed"])[-1]
+            print(f"round {round_ + 1}/{args.repeats}: {path} "
+                  f"{took if isinstance(took, str) else f'{took:.2f}s'}",
+                  file=sys.stderr, flush=True)
     for path in paths:
         result = summarise(args.rows, path, results[path])
         report["paths"][path] = result
-        report[f"{path}_rows_per_s"] = result.get("rows_per_s")
-    report["peak_rss_mib"] = {p: r.get("peak_rss_mib") for p, r in report["paths"].items()}
+    # Every path's keys are there for a script to read; null for a path not run or failed.
+    for path in PATHS:
+        report[f"{path}_rows_per_s"] = (report["paths"].get(path) or {}).get("rows_per_s")
+    report["peak_rss_mib"] = {p: (report["paths"].get(p) or {}).get("peak_rss_mib")
+                              for p in PATHS}
     report["ratios"] = _ratios(report)
     return report
 

@@ -1,14 +1,19 @@
-"""Benchmark (not a test): demo feature tables at N bookings, and a point-in-time training set.
+"""Benchmark (not a test): demo feature tables at several scales, and point-in-time training sets.
 
-    .venv/bin/python bench/bench_features.py --bookings 1000000 --labels 1000000
+    lakestep bench features --bookings 250000,1000000,4000000 --repeats 3
+    python -m lakestep.bench.features --bookings 1000000 --repeats 1     # one scale
 
-Steps, each timed ``--repeats`` times (median reported):
-  * build_all: every demo feature table created from the gold layer (full refresh);
-  * build_<table>: each table alone;
-  * refresh_all: a re-run that merges into the existing tables (new Delta versions);
-  * training_set: ``create_training_set`` + ``load_df`` for ``--labels`` label rows with
-    point-in-time lookups on customer_daily, property_daily and destination_daily plus the
-    calendar, forced to compute every output column.
+At each scale (``--bookings``, comma-separated; a fresh lakehouse per scale), each step
+timed ``--repeats`` times (median and spread reported):
+  * build_all: every demo feature table created from the gold layer (full refresh), with
+    each table's own time from the build's progress callback (``build_<table>``);
+  * refresh_all: a re-run that merges into the existing tables (new Delta versions), timed
+    ``--refresh-repeats`` times (default 1: a MERGE of every row is the slowest step);
+  * training_set: ``create_training_set`` + ``load_df`` for as many label rows as there are
+    bookings (fact rows), with point-in-time lookups on customer_daily, property_daily and
+    destination_daily plus the calendar, forced to compute every output column.
+How each step grows with scale is the slope of log(time) on log(bookings), least squares
+over the scales (``growth``): 1.0 is linear.
 
 The gold layer is the demo generator's (``lakestep.demo.build_gold``, seed 7) by default;
 ``--gold synthetic`` writes a hash-based stand-in with the same cardinalities (bookings/8
@@ -21,13 +26,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform as host
 import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import lakestep
 from lakestep.features import FeatureLookup, build_feature_tables, load_definitions
@@ -94,13 +103,29 @@ def write_gold(p, kind: str, bookings: int) -> None:
         p.tables.write(p.settings.gold(table), df)
 
 
-def timed(repeats: int, step: Callable[[], object]) -> dict:
+def timed(repeats: int, step: Callable[[], object]) -> dict[str, Any]:
     seconds = []
     for _ in range(repeats):
         started = time.perf_counter()
         step()
         seconds.append(round(time.perf_counter() - started, 2))
-    return {"median_s": statistics.median(seconds), "runs_s": seconds}
+    return summary(seconds)
+
+
+def summary(seconds: Sequence[float]) -> dict[str, Any]:
+    return {"median_s": round(statistics.median(seconds), 2),
+            "spread_s": round(max(seconds) - min(seconds), 2), "runs_s": list(seconds)}
+
+
+def growth_exponent(points: Sequence[tuple[float, float]]) -> float | None:
+    """Least-squares slope of log(seconds) on log(scale): 1.0 is linear, 2.0 quadratic."""
+    usable = [(math.log(x), math.log(y)) for x, y in points if x > 0 and y > 0]
+    if len({x for x, _ in usable}) < 2:
+        return None
+    mx = statistics.fmean(x for x, _ in usable)
+    my = statistics.fmean(y for _, y in usable)
+    sxx = sum((x - mx) ** 2 for x, _ in usable)
+    return round(sum((x - mx) * (y - my) for x, y in usable) / sxx, 2)
 
 
 def training_set(p, labels: int):
@@ -132,38 +157,63 @@ def training_set(p, labels: int):
     return df.agg(F.count(F.lit(1)).alias("rows"), F.sum(F.xxhash64(*df.columns)).alias("h"))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bookings", type=int, default=1_000_000)
-    parser.add_argument("--labels", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--home", default=None, help="lakestep home (default: a temp dir)")
-    parser.add_argument("--gold", choices=("demo", "synthetic"), default="demo")
-    args = parser.parse_args()
-    home = args.home or tempfile.mkdtemp(prefix="lakestep-bench-")
-    results: dict = {"bookings": args.bookings, "labels": args.labels, "repeats": args.repeats,
-                     "gold": args.gold, "engine": "sail (embedded)", "cpus": os.cpu_count(),
-                     "python": host.python_version()}
+def one_scale(bookings: int, repeats: int, refresh_repeats: int, gold: str,
+              home: Path) -> dict[str, Any]:
+    """Every step at one scale, in a fresh lakehouse under ``home``."""
+    result: dict[str, Any] = {"bookings": bookings}
     with lakestep.connect(home=home, environ={}) as p:
         started = time.perf_counter()
-        write_gold(p, args.gold, args.bookings)
-        results["gold_write_s"] = round(time.perf_counter() - started, 2)
-        results["fact_booking_rows"] = p.tables.read(p.settings.gold("fact_booking")).count()
+        write_gold(p, gold, bookings)
+        result["gold_write_s"] = round(time.perf_counter() - started, 2)
+        labels = result["fact_booking_rows"] = p.tables.read(
+            p.settings.gold("fact_booking")).count()
         definitions = load_definitions()
-        steps = results["steps"] = {}
-        steps["build_all"] = timed(args.repeats, lambda: build_feature_tables(
-            p, definitions=definitions, full_refresh=True))
-        steps["refresh_all"] = timed(args.repeats, lambda: build_feature_tables(
-            p, definitions=definitions))
-        for name in definitions:
-            steps[f"build_{name}"] = timed(args.repeats, lambda name=name: build_feature_tables(
-                p, [name], definitions=definitions, full_refresh=True))
-        results["rows"] = {name: p.tables.read(p.settings.feature_table(name)).count()
-                           for name in definitions}
-        checked = training_set(p, args.labels).collect()[0]
-        results["training_set_rows"] = checked["rows"]
-        steps["training_set"] = timed(args.repeats, lambda: training_set(p, args.labels).collect())
-    print(json.dumps(results, indent=2))
+        per_table: dict[str, list[float]] = {name: [] for name in definitions}
+
+        def build_all() -> None:
+            build_feature_tables(p, definitions=definitions, full_refresh=True,
+                                 progress=lambda name, s: per_table[name.rsplit(".", 1)[-1]]
+                                 .append(round(s, 2)))
+
+        steps = result["steps"] = {"build_all": timed(repeats, build_all)}
+        for name, seconds in per_table.items():
+            steps[f"build_{name}"] = summary(seconds)
+        if refresh_repeats:
+            steps["refresh_all"] = timed(refresh_repeats, lambda: build_feature_tables(
+                p, definitions=definitions))
+        result["rows"] = {name: p.tables.read(p.settings.feature_table(name)).count()
+                          for name in definitions}
+        result["training_set_rows"] = training_set(p, labels).collect()[0]["rows"]
+        steps["training_set"] = timed(repeats, lambda: training_set(p, labels).collect())
+    return result
+
+
+def run(bookings: Sequence[int], repeats: int = 3, refresh_repeats: int = 1,
+        gold: str = "demo", home: str | None = None) -> dict[str, Any]:
+    root = Path(home or tempfile.mkdtemp(prefix="lakestep-bench-features-"))
+    scales = []
+    for n in bookings:
+        print(f"features at {n:,} bookings", file=sys.stderr, flush=True)
+        scales.append(one_scale(n, repeats, refresh_repeats, gold, root / f"b{n}"))
+    steps = sorted({step for scale in scales for step in scale["steps"]})
+    growth = {step: growth_exponent([(s["bookings"], s["steps"][step]["median_s"])
+                                     for s in scales if step in s["steps"]]) for step in steps}
+    return {"bookings": list(bookings), "repeats": repeats, "refresh_repeats": refresh_repeats,
+            "gold": gold, "engine": "sail (embedded)", "cpus": os.cpu_count(),
+            "python": host.python_version(), "scales": scales, "growth": growth}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bookings", default="250000,1000000,4000000",
+                        help="comma-separated scales (bookings of the demo gold layer)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--refresh-repeats", type=int, default=1)
+    parser.add_argument("--home", default=None, help="where the lakehouses go (default: temp)")
+    parser.add_argument("--gold", choices=("demo", "synthetic"), default="demo")
+    args = parser.parse_args(argv)
+    print(json.dumps(run([int(b) for b in args.bookings.split(",") if b], args.repeats,
+                         args.refresh_repeats, args.gold, args.home), indent=1))
 
 
 if __name__ == "__main__":
