@@ -123,6 +123,7 @@ SLOWEST_FIRST = (
     "tests/e2e/test_stack.py",
     "tests/integration/test_training.py",
     "tests/e2e/test_bundle_jobs.py",
+    "tests/e2e/test_bench_cli.py",
     "tests/integration/test_monitoring.py",
     "tests/e2e/test_cli_foundation.py",
     "tests/integration/test_demo.py",

@@ -19,55 +19,32 @@ bench_app = typer.Typer(
 )
 _PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True,
                  "help_option_names": []}
+# command → (module whose main(argv) it runs, one line of help)
+COMMANDS = {
+    "scoring": ("lakestep.bench.scoring", "Scoring throughput vs the xgboost ceiling, toPandas "
+                "and spark_udf (--rows N --json)."),
+    "features": ("lakestep.bench.features", "Feature builds and point-in-time training sets by "
+                 "scale (--bookings 250000,1000000)."),
+    "run": ("lakestep.bench.pipeline", "`lakestep run` on the demo data, wall time per step "
+            "(--scale N --repeats R)."),
+    "engine": ("lakestep.bench.engine", "Engine start: embedded Sail vs a local JVM Spark "
+               "session (--repeats R)."),
+    "tests": ("lakestep.bench.suite", "The test suite's wall time and time by folder "
+              "(--repeats R; from a checkout)."),
+    "all": ("lakestep.bench.report", "Everything → docs/benchmarks.md and bench/results/ "
+            "(`make bench`; --quick, --only)."),
+}
 
 
-def _forward(main: Callable[[list[str]], None], ctx: typer.Context) -> None:
-    main(list(ctx.args))
+def _forwarder(module: str) -> Callable[[typer.Context], None]:
+    def forward(ctx: typer.Context) -> None:
+        import importlib
+
+        importlib.import_module(module).main(list(ctx.args))
+
+    return forward
 
 
-@bench_app.command("scoring", context_settings=_PASS_THROUGH)
-def scoring(ctx: typer.Context) -> None:
-    """Scoring throughput vs the xgboost ceiling, toPandas and spark_udf (--rows N --json)."""
-    from lakestep.bench.scoring import main
-
-    _forward(main, ctx)
-
-
-@bench_app.command("features", context_settings=_PASS_THROUGH)
-def features(ctx: typer.Context) -> None:
-    """Feature builds and point-in-time training sets by scale (--bookings 250000,1000000)."""
-    from lakestep.bench.features import main
-
-    _forward(main, ctx)
-
-
-@bench_app.command("run", context_settings=_PASS_THROUGH)
-def run(ctx: typer.Context) -> None:
-    """`lakestep run` on the demo data, wall time per step (--scale N --repeats R)."""
-    from lakestep.bench.pipeline import main
-
-    _forward(main, ctx)
-
-
-@bench_app.command("engine", context_settings=_PASS_THROUGH)
-def engine(ctx: typer.Context) -> None:
-    """Engine start: embedded Sail vs a local JVM Spark session (--repeats R)."""
-    from lakestep.bench.engine import main
-
-    _forward(main, ctx)
-
-
-@bench_app.command("tests", context_settings=_PASS_THROUGH)
-def tests(ctx: typer.Context) -> None:
-    """The test suite's wall time and time by folder (--repeats R; from a checkout)."""
-    from lakestep.bench.suite import main
-
-    _forward(main, ctx)
-
-
-@bench_app.command("all", context_settings=_PASS_THROUGH)
-def all_(ctx: typer.Context) -> None:
-    """Everything → docs/benchmarks.md and bench/results/ (`make bench`; --quick, --only)."""
-    from lakestep.bench.report import main
-
-    _forward(main, ctx)
+for _name, (_module, _help) in COMMANDS.items():
+    bench_app.command(_name, context_settings=_PASS_THROUGH, help=_help + " --help for all "
+                      "options.")(_forwarder(_module))

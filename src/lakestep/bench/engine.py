@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -40,8 +41,6 @@ def _rss_mib(pid: int) -> float | None:
 
 
 def child(engine: str) -> dict[str, Any]:
-    import os
-
     started = time.perf_counter()
     if engine == "sail":
         from pysail.spark import SparkConnectServer
@@ -67,6 +66,9 @@ def child(engine: str) -> dict[str, Any]:
     spark.range(1_000_000).selectExpr("sum(id)").collect()
     query = time.perf_counter() - started_query
     rss = _rss_mib(engine_pid)
+    spark.stop()
+    if engine == "sail":
+        server.stop()
     return {"session_s": round(session, 3), "first_query_s": round(first_query, 3),
             "sum_1m_s": round(query, 3), "engine_rss_mib": rss}
 
@@ -106,8 +108,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--child", choices=ENGINES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child)))
-        return
+        print(json.dumps(child(args.child)), flush=True)
+        # Measured and printed: leave now. PySpark's Spark Connect client can keep a
+        # release-retry thread alive at interpreter exit once its server is gone.
+        os._exit(0)
     print(json.dumps(run(args.repeats), indent=1))
 
 

@@ -47,7 +47,7 @@ def child(home: str, scale: int, seed: int) -> dict[str, Any]:
     with lakestep.connect(home=home, environ={}) as platform:
         connected = time.perf_counter() - started - imported
         result = run_pipeline(platform, scale=scale, seed=seed)
-    phases = {"import": imported, "connect": connected}
+    phases = {"import lakestep": imported, "connect": connected}
     for timing in result.steps.timings:
         key = phase_of(timing.name)
         phases[key] = phases.get(key, 0.0) + timing.seconds

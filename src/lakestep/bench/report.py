@@ -306,7 +306,8 @@ def render_scoring(runs: list[dict[str, Any]], plots: Path | None = None) -> lis
     measured = [f"* {run['rows']:,} rows: measured {run['measured']['date']}, load average "
                 f"{run['measured']['load_average']}" for run in runs if run.get("measured")]
     if measured:
-        lines += ["Sizes measured in separate runs (`bench/run.py --update`):", "", *measured, ""]
+        lines += ["Sizes measured in separate runs (`lakestep bench all --only scoring "
+                  "--update`):", "", *measured, ""]
     steps = [_steps_line(run) for run in runs if "paths" in run]
     lines += ["lakestep step times (median of runs, seconds):", "",
               "| rows | resolve | load | plan | score_and_write | count |",
