@@ -79,7 +79,8 @@ SCORING = {"rows": 1_000_000, "repeats": 3, "paths": {
 FEATURES = {"scales": [
     {"bookings": b, "fact_booking_rows": b, "gold_write_s": 1.0, "rows": {"calendar": 1461},
      "steps": {"build_all": {"median_s": s, "spread_s": 0.5, "runs_s": [s]}}}
-    for b, s in ((250_000, 5.0), (1_000_000, 20.0), (4_000_000, 80.0))],
+    for b, s in ((250_000, 5.0), (1_000_000, 20.0), (4_000_000, 80.0))]
+    + [{"bookings": 10_000_000, "error": "exit -9 (killed: out of memory?): "}],
     "growth": {"build_all": 1.0}}
 RUN = {"scale": 100_000, "seed": 7, "models": 6,
        "wall": {"median_s": 61.0, "spread_s": 3.0, "runs_s": [60.0, 61.0, 63.0]},
@@ -100,6 +101,7 @@ def test_the_report_says_which_targets_are_met_and_missed_and_draws_its_plots(tm
     assert "| `make run` (100,000 bookings) < 2 min | 61.0 s | met |" in text
     assert "| test suite < 6 min | 400.0 s | **missed** |" in text
     assert "| build_all | 5.0 s ± 0.5 | 20.0 s ± 0.5 | 80.0 s ± 0.5 | 1.0 |" in text
+    assert "* 10,000,000 bookings: **failed** — exit -9 (killed: out of memory?):" in text
     assert "| spark_udf | failed: boom |" in text.replace("1,000,000 | ", "")
     assert "| jvm | skipped: no java on PATH |" in text
     for plot in ("scoring", "features", "run", "tests"):

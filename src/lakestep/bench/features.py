@@ -190,14 +190,30 @@ def one_scale(bookings: int, repeats: int, refresh_repeats: int, gold: str,
 
 def run(bookings: Sequence[int], repeats: int = 3, refresh_repeats: int = 1,
         gold: str = "demo", home: str | None = None) -> dict[str, Any]:
+    """Every scale in its own process, so one that fails (out of memory, say) is recorded
+    as failed and the others keep their figures."""
+    import subprocess
+
     root = Path(home or tempfile.mkdtemp(prefix="lakestep-bench-features-"))
-    scales = []
+    scales: list[dict[str, Any]] = []
     for n in bookings:
         print(f"features at {n:,} bookings", file=sys.stderr, flush=True)
-        scales.append(one_scale(n, repeats, refresh_repeats, gold, root / f"b{n}"))
-    steps = sorted({step for scale in scales for step in scale["steps"]})
+        done = subprocess.run(
+            [sys.executable, "-m", "lakestep.bench.features", "--child-scale", str(n),
+             "--repeats", str(repeats), "--refresh-repeats", str(refresh_repeats),
+             "--gold", gold, "--home", str(root / f"b{n}")],
+            capture_output=True, text=True, check=False)
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        if done.returncode != 0 or not lines:
+            killed = " (killed: out of memory?)" if done.returncode == -9 else ""
+            scales.append({"bookings": n, "error": f"exit {done.returncode}{killed}: "
+                           f"{done.stderr.strip()[-600:]}"})
+            continue
+        scales.append(json.loads(lines[-1]))
+    measured = [s for s in scales if "steps" in s]
+    steps = sorted({step for scale in measured for step in scale["steps"]})
     growth = {step: growth_exponent([(s["bookings"], s["steps"][step]["median_s"])
-                                     for s in scales if step in s["steps"]]) for step in steps}
+                                     for s in measured if step in s["steps"]]) for step in steps}
     return {"bookings": list(bookings), "repeats": repeats, "refresh_repeats": refresh_repeats,
             "gold": gold, "engine": "sail (embedded)", "cpus": os.cpu_count(),
             "python": host.python_version(), "scales": scales, "growth": growth}
@@ -211,7 +227,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--refresh-repeats", type=int, default=1)
     parser.add_argument("--home", default=None, help="where the lakehouses go (default: temp)")
     parser.add_argument("--gold", choices=("demo", "synthetic"), default="demo")
+    parser.add_argument("--child-scale", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child_scale:
+        print(json.dumps(one_scale(args.child_scale, args.repeats, args.refresh_repeats,
+                                   args.gold, Path(args.home))))
+        return
     print(json.dumps(run([int(b) for b in args.bookings.split(",") if b], args.repeats,
                          args.refresh_repeats, args.gold, args.home), indent=1))
 

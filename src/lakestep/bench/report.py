@@ -379,6 +379,12 @@ def render_features(result: dict[str, Any] | None, plots: Path | None = None) ->
     scales = _scales(result)
     if not scales:
         return [*lines, "(nothing measured)", ""]
+    for scale in [s for s in scales if "error" in s]:
+        lines.append(f"* {scale['bookings']:,} bookings: **failed** — "
+                     f"{_short(scale['error'])}")
+    scales = [s for s in scales if "steps" in s]
+    if not scales:
+        return [*lines, ""]
     for scale in scales:
         lines.append(f"* {scale['bookings']:,} bookings: fact_booking rows "
                      f"{scale.get('fact_booking_rows', 0):,}, gold written in "
