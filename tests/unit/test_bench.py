@@ -11,7 +11,8 @@ import pytest
 
 from lakestep.bench.features import growth_exponent
 from lakestep.bench.pipeline import phase_of
-from lakestep.bench.report import merged, render
+from lakestep.bench.render import render
+from lakestep.bench.report import merged
 from lakestep.bench.suite import by_folder
 
 
