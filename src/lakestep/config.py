@@ -48,7 +48,55 @@ ENV_VARIABLES: Mapping[str, str] = {
     "LAKESTEP_TRACKING_URI": "tracking_uri",
     "LAKESTEP_REGISTRY_URI": "registry_uri",
     "LAKESTEP_SPARK_REMOTE": "spark_remote",
+    "LAKESTEP_ENGINE_MEMORY": "engine_memory",
 }
+
+# How much memory the local engine (Sail) may use for query execution before it spills
+# sorts, aggregations and windows to disk: a share of this machine's memory or a size.
+DEFAULT_ENGINE_MEMORY = "50%"
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|[kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+
+def machine_memory() -> int:
+    """Bytes of memory this process may use: physical memory, or the cgroup's limit (a
+    container's ``--memory``) when that is lower."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(limit_file).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            total = min(total, int(text))
+    return int(total)
+
+
+def memory_limit(spec: str, total: int | None = None) -> int | None:
+    """Bytes for an engine memory setting: ``"50%"`` (of :func:`machine_memory`), ``"8g"``,
+    ``"512MiB"``, ``"1.5GB"``; ``"unbounded"`` gives None (no limit: a query that outgrows
+    memory gets the process killed instead of spilling)."""
+    text = str(spec).strip()
+    if text.lower() == "unbounded":
+        return None
+    match = _MEMORY.match(text)
+    if not match:
+        raise ConfigError(
+            f"engine memory {spec!r} is not a size",
+            "set LAKESTEP_ENGINE_MEMORY to a share like 50% or a size like 8g, 512m, 1.5GiB "
+            "(or 'unbounded')")
+    number, unit = float(match.group(1)), (match.group(2) or "").lower()
+    if unit == "%":
+        if not 0 < number <= 100:
+            raise ConfigError(f"engine memory {spec!r} is not a share above 0% and at most 100%",
+                              "set LAKESTEP_ENGINE_MEMORY to e.g. 50%")
+        return int((total or machine_memory()) * number / 100)
+    size = int(number * _UNITS[unit[:1]])
+    if size < 64 * 2**20:
+        raise ConfigError(f"engine memory {spec!r} is below 64 MiB",
+                          "give the engine at least 64m (e.g. LAKESTEP_ENGINE_MEMORY=4g)")
+    return size
 
 
 def check_identifier(kind: str, name: str) -> str:
@@ -100,6 +148,7 @@ class Settings:
     registry_uri: str = ""
     project_dir: Path | None = None
     spark_remote: str | None = None
+    engine_memory: str = DEFAULT_ENGINE_MEMORY
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
@@ -109,6 +158,7 @@ class Settings:
         for name in BUNDLE_VARIABLES:
             check_identifier(name, getattr(self, name))
         object.__setattr__(self, "home", Path(self.home).expanduser().resolve())
+        memory_limit(self.engine_memory)
         if not self.tracking_uri:
             object.__setattr__(self, "tracking_uri", self._default_tracking_uri())
         if not self.registry_uri:

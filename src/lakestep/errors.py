@@ -86,6 +86,21 @@ class EngineError(LakestepError):
     """The Spark engine (embedded Sail, a Sail server, Databricks) cannot be reached."""
 
 
+# How engines say a query outgrew its memory (DataFusion/Sail's pool, Spark's executors).
+_OUT_OF_MEMORY = ("Failed to allocate additional", "Resources exhausted",
+                  "OutOfMemoryError", "SparkOutOfMemoryError")
+
+
+def engine_hint(exc: BaseException) -> str | None:
+    """What to do about an engine error lakestep recognises (None for the others)."""
+    text = str(exc)
+    if any(marker in text for marker in _OUT_OF_MEMORY):
+        return ("the query needed more than the engine's memory: a join's build side cannot "
+                "spill to disk. Raise LAKESTEP_ENGINE_MEMORY (a share like 75% or a size like "
+                "16g; default 50%) for the local engine, or use a larger cluster on Databricks")
+    return None
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found by a check: which column, what rule, what was seen."""

@@ -19,6 +19,7 @@ from rich.table import Table
 from lakestep.errors import LakestepError
 
 if TYPE_CHECKING:
+    from lakestep.config import Settings
     from lakestep.stack import StackConfig, StackStatus
 
 T = TypeVar("T")
@@ -47,18 +48,19 @@ def _guarded(ctx: typer.Context, action: Callable[[], T]) -> T:
         raise typer.Exit(exc.exit_code) from None
 
 
-def _home(ctx: typer.Context, home: Path | None) -> Path:
+def _settings(ctx: typer.Context, home: Path | None) -> Settings:
     from lakestep.config import load_settings
 
     root = ctx.find_root().params
-    return load_settings("local", home=home or root.get("home"),
-                         project_dir=root.get("project")).home
+    return load_settings("local", home=home or root.get("home"), project_dir=root.get("project"))
 
 
 def _config(ctx: typer.Context, home: Path | None, **overrides: Any) -> StackConfig:
     from lakestep.stack import StackConfig
 
-    return StackConfig.load(_home(ctx, home), **overrides)
+    settings = _settings(ctx, home)
+    # The engine's memory follows LAKESTEP_ENGINE_MEMORY on every `up` (not the saved value).
+    return StackConfig.load(settings.home, **overrides, engine_memory=settings.engine_memory)
 
 
 @stack_app.command("up")

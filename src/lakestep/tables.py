@@ -16,7 +16,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 from lakestep.config import check_identifier, quote, split_name
-from lakestep.errors import LakestepError, TableNotFound, TableWriteError, cap_list
+from lakestep.errors import (
+    LakestepError,
+    TableNotFound,
+    TableWriteError,
+    cap_list,
+    engine_hint,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -200,7 +206,7 @@ class TableStore(ABC):
             raise
         except Exception as exc:  # engine errors become one clear error naming the table
             reason = str(exc).strip().splitlines()[0][:400] if str(exc).strip() else type(exc).__name__
-            raise TableWriteError(name, f"{operation}: {reason}") from exc
+            raise TableWriteError(name, f"{operation}: {reason}", engine_hint(exc)) from exc
         log.info("%s %s in %.2fs", operation, name, time.perf_counter() - started)
 
     # -- adapter primitives -----------------------------------------------------------------

@@ -25,6 +25,7 @@ from lakestep.errors import (
     FeatureTableWriteError,
     LakestepError,
     cap_list,
+    engine_hint,
 )
 from lakestep.features.lookup import FeatureLookup
 from lakestep.features.plan import TrainingPlan, plan_training_set
@@ -199,7 +200,8 @@ class FeatureStore(ABC):
         except LakestepError:
             raise
         except Exception as exc:  # backend errors become one error naming the table
-            raise FeatureTableWriteError(name, f"{operation}: {_first_line(exc)}") from exc
+            raise FeatureTableWriteError(name, f"{operation}: {_first_line(exc)}",
+                                         engine_hint(exc)) from exc
         log.info("%s %s in %.2fs", operation, name, time.perf_counter() - started)
 
     # -- adapter primitives ----------------------------------------------------------------------

@@ -194,7 +194,8 @@ def connect_local(settings: Settings) -> Platform:
         url = settings.spark_remote
     else:
         on_disk = [p.name for p in settings.lakehouse_dir.iterdir() if p.is_dir()]
-        engine = EmbeddedSail(on_disk, settings.catalog)
+        engine = EmbeddedSail(on_disk, settings.catalog, memory=settings.engine_memory,
+                              spill_dir=settings.home / "tmp" / "spill")
         url = engine.start()
     spark = connect_session(url)
     tables = DeltaTableStore(spark, settings)

@@ -11,9 +11,10 @@ import logging
 import os
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lakestep.config import check_identifier
+from lakestep.config import DEFAULT_ENGINE_MEMORY, check_identifier, memory_limit
 from lakestep.errors import EngineError
 
 if TYPE_CHECKING:
@@ -36,18 +37,53 @@ def catalog_config(catalogs: Iterable[str], default: str) -> dict[str, str]:
     }
 
 
+def memory_config(memory: str = DEFAULT_ENGINE_MEMORY,
+                  spill_dir: Path | None = None) -> dict[str, str]:
+    """Sail's execution memory: a ``fair`` pool of ``memory`` (see
+    :func:`lakestep.config.memory_limit`) so sorts, aggregations and windows spill to
+    ``spill_dir`` instead of growing until the kernel kills the process; an operator that
+    cannot spill (a hash join's build side) fails its query with a clear error instead.
+
+    Sail's default is an unbounded pool: a 2M-booking feature refresh grew to 22 GiB."""
+    limit = memory_limit(memory)
+    if limit is None:
+        return {"SAIL_RUNTIME__MEMORY_POOL__TYPE": "unbounded"}
+    config = {"SAIL_RUNTIME__MEMORY_POOL__TYPE": "fair",
+              "SAIL_RUNTIME__MEMORY_POOL__FAIR__MAX_SIZE": str(limit)}
+    if spill_dir is not None:
+        spill_dir.mkdir(parents=True, exist_ok=True)
+        config["SAIL_RUNTIME__TEMPORARY_FILES__PATHS"] = f'["{spill_dir}"]'
+    return config
+
+
+def engine_config(catalogs: Iterable[str], default: str, *, memory: str = DEFAULT_ENGINE_MEMORY,
+                  spill_dir: Path | None = None) -> dict[str, str]:
+    """Everything a Sail server of a lakestep stack is configured with (SAIL_* variables).
+
+    A memory key the caller's environment already sets (``SAIL_RUNTIME__…``) is left to it."""
+    config = catalog_config(catalogs, default)
+    for key, value in memory_config(memory, spill_dir).items():
+        if key not in os.environ:
+            config[key] = value
+    return config
+
+
 class EmbeddedSail:
     """An in-process Sail Spark Connect server on a free loopback port."""
 
-    def __init__(self, catalogs: Iterable[str], default_catalog: str) -> None:
-        self._config = catalog_config(catalogs, default_catalog)
+    def __init__(self, catalogs: Iterable[str], default_catalog: str, *,
+                 memory: str = DEFAULT_ENGINE_MEMORY, spill_dir: Path | None = None) -> None:
+        self._config = engine_config(catalogs, default_catalog, memory=memory,
+                                     spill_dir=spill_dir)
         self._server = None
         self.url: str | None = None
 
     def start(self) -> str:
         started = time.perf_counter()
         # Sail reads its configuration from the environment of its own process when the
-        # server object is built; we set only SAIL_* keys and RUST_LOG.
+        # server starts; the SAIL_* keys and RUST_LOG are set for that moment only, so
+        # neither a later engine of this process nor a child process inherits them.
+        saved = {key: os.environ.get(key) for key in self._config}
         os.environ.update(self._config)
         try:
             from pysail.spark import SparkConnectServer
@@ -61,6 +97,12 @@ class EmbeddedSail:
                 f"the embedded Sail engine did not start: {exc}",
                 "run `lakestep doctor`; reinstall with `make run` if pysail is missing",
             ) from exc
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
         self.url = f"sc://127.0.0.1:{port}"
         log.info("embedded Sail listening on %s (%.2fs)", self.url, time.perf_counter() - started)
         return self.url

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from lakestep.config import check_identifier
+from lakestep.config import DEFAULT_ENGINE_MEMORY, check_identifier, memory_limit
 from lakestep.errors import ConfigError
 
 SERVICES: tuple[str, ...] = ("postgres", "mlflow", "spark")
@@ -47,6 +47,8 @@ class StackConfig:
     postgres_uri: str | None = None
     sqlite: bool = False
     catalogs: tuple[str, ...] = ("main",)
+    # The Sail server's execution memory (LAKESTEP_ENGINE_MEMORY: a share or a size).
+    engine_memory: str = DEFAULT_ENGINE_MEMORY
     # Seconds to wait for a service to answer after starting it.
     start_timeout: float = 120.0
 
@@ -66,6 +68,7 @@ class StackConfig:
             raise ConfigError("the stack needs at least one catalog", "pass --catalog main")
         for catalog in self.catalogs:
             check_identifier("catalog", catalog)
+        memory_limit(self.engine_memory)
         if self.sqlite and self.postgres_uri:
             raise ConfigError("--sqlite and --postgres-uri exclude each other",
                               "pass one of them")

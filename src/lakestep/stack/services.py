@@ -101,7 +101,7 @@ def mlflow_answers(port: int) -> bool:
 
 def spark_service(config: StackConfig) -> ProcessService:
     """The Sail Spark Connect server, with the lakehouse's catalogs."""
-    from lakestep.platform.sail import catalog_config
+    from lakestep.platform.sail import engine_config
 
     port = config.spark_port
     catalogs = config.sail_catalogs()
@@ -109,7 +109,8 @@ def spark_service(config: StackConfig) -> ProcessService:
                "--ip", LOOPBACK, "--port", str(port)]
     return ProcessService(
         name="spark", port=port, command=command,
-        env={**os.environ, **catalog_config(catalogs, catalogs[0])},
+        env={**os.environ, **engine_config(catalogs, catalogs[0], memory=config.engine_memory,
+                                           spill_dir=config.state_dir / "spill")},
         answers=lambda: port_answers(port),
         markers=("pysail", "spark", f"--port {port}"),
         log_file=config.log_file("spark"), pid_file=config.pid_file("spark"),
