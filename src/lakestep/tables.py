@@ -51,6 +51,39 @@ def merge_statement(name: str, source_view: str, columns: Sequence[str],
     )
 
 
+def key_problem(df: DataFrame, keys: Sequence[str]) -> str | dict[str, Any] | None:
+    """``"null"`` when a row lacks part of its key, a sample duplicated key (a dict), or
+    None: one aggregation over ``df`` (a null key forms a group of its own)."""
+    from pyspark.sql import functions as F
+
+    any_null = F.lit(False)
+    for key in keys:
+        any_null = any_null | F.col(key).isNull()
+    found = (df.groupBy(*keys).count().filter((F.col("count") > 1) | any_null)
+             .limit(1).collect())
+    if not found:
+        return None
+    sample = {k: found[0][k] for k in keys}
+    return "null" if any(v is None for v in sample.values()) else sample
+
+
+def changed_rows(df: DataFrame, target: DataFrame, keys: Sequence[str]) -> DataFrame:
+    """Rows of ``df`` whose key is not in ``target`` or whose values differ from the
+    target row's (null-safe; columns of ``df`` only, all of which ``target`` has)."""
+    from pyspark.sql import functions as F
+
+    prefix = "__lakestep_target_"
+    values = [c for c in df.columns if c not in keys]
+    old = target.select(*[F.col(c).alias(prefix + c) for c in [*keys, *values]],
+                        F.lit(True).alias(prefix + "_present"))
+    on = [F.col(k) == F.col(prefix + k) for k in keys]
+    joined = df.join(old, on=on if len(on) > 1 else on[0], how="left")
+    same = F.lit(True)
+    for column in values:
+        same = same & F.col(column).eqNullSafe(F.col(prefix + column))
+    return joined.filter(F.col(prefix + "_present").isNull() | ~same).select(*df.columns)
+
+
 def set_properties_statement(name: str, properties: Mapping[str, str]) -> str:
     pairs = ", ".join(f"{sql_string(k)} = {sql_string(v)}" for k, v in properties.items())
     return f"ALTER TABLE {quote(name)} SET TBLPROPERTIES ({pairs})"
@@ -74,11 +107,16 @@ class TableStore(ABC):
             self._write(name, df, mode)
         return self.version(name)
 
-    def merge(self, name: str, df: DataFrame, keys: Sequence[str]) -> int:
+    def merge(self, name: str, df: DataFrame, keys: Sequence[str], *,
+              keys_checked: bool = False) -> int:
         """Upsert ``df`` into ``name`` by ``keys``; creates the table when absent.
 
-        Rows of ``df`` must be unique by ``keys`` (checked before anything is written).
-        Columns new to the table are added first, as nullable columns.
+        Rows of ``df`` must be unique by ``keys`` (checked before anything is written,
+        unless the caller just did: ``keys_checked``). Columns new to the table are added
+        first, as nullable columns. Only rows that are new or differ from the table's
+        (null-safe, column by column) go into the MERGE, so re-running a refresh of
+        unchanged data rewrites nothing and adds no version; the current version is
+        returned either way.
         """
         split_name(name)
         keys = list(keys)
@@ -90,10 +128,17 @@ class TableStore(ABC):
                 f"merge keys {cap_list(missing or ['(none given)'])} are not columns of the input",
                 f"input columns: {cap_list(df.columns)}",
             )
-        self.check_unique(name, df, keys)
+        if not keys_checked:
+            self.check_unique(name, df, keys)
         if not self.exists(name):
             return self.write(name, df, mode="overwrite")
         with self._translating("merge", name):
+            target = self._read(name, None)
+            if set(df.columns) <= set(target.columns):  # no new column: diff first
+                df = changed_rows(df, target, keys)
+                if not df.limit(1).count():
+                    log.info("merge into %s: every row is already there; nothing written", name)
+                    return self.version(name)
             self._merge(name, df, keys)
         return self.version(name)
 
@@ -165,22 +210,14 @@ class TableStore(ABC):
     # -- checks shared by every adapter ----------------------------------------------------
     def check_unique(self, name: str, df: DataFrame, keys: Sequence[str]) -> None:
         """Refuse input with duplicate or null keys, naming a sample key."""
-        from pyspark.sql import functions as F
-
-        null_filter = None
-        for key in keys:
-            cond = F.col(key).isNull()
-            null_filter = cond if null_filter is None else (null_filter | cond)
-        nulls = df.filter(null_filter).limit(1).count() if null_filter is not None else 0
-        if nulls:
+        problem = key_problem(df, keys)
+        if problem == "null":
             raise TableWriteError(name, f"null value in key column(s) {cap_list(keys)}",
                                   "every row needs a full primary key")
-        dupes = df.groupBy(*keys).count().filter(F.col("count") > 1).limit(1).collect()
-        if dupes:
-            sample = {k: dupes[0][k] for k in keys}
+        if problem is not None:
             raise TableWriteError(
                 name,
-                f"duplicate primary key {sample} in the input (keys: {cap_list(keys)})",
+                f"duplicate primary key {problem} in the input (keys: {cap_list(keys)})",
                 "deduplicate the input before writing",
             )
 

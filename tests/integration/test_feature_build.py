@@ -1,5 +1,6 @@
-"""build_feature_tables: creates the demo feature tables through the FeatureStore port, and
-a re-run gives the same contents as a new Delta version."""
+"""build_feature_tables: creates the demo feature tables through the FeatureStore port; a
+re-run on the same gold layer changes nothing (no new Delta version), and a refresh after new
+bookings merges just what changed and equals a full rebuild."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def _content(df) -> list[tuple]:
     return sorted((tuple(r) for r in df.collect()), key=repr)
 
 
-def test_build_creates_every_table_and_a_rerun_is_a_new_version(isolated):
+def test_build_creates_every_table_and_a_rerun_changes_nothing(isolated):
     seen = []
     names = build_feature_tables(isolated, definitions=DEFINITIONS,
                                  progress=lambda name, seconds: seen.append(name))
@@ -77,7 +78,33 @@ def test_build_creates_every_table_and_a_rerun_is_a_new_version(isolated):
     build_feature_tables(isolated, definitions=DEFINITIONS)
     for name in names:
         assert _content(isolated.features.read_table(name=name)) == before[name], name
-        assert isolated.tables.version(name) == versions[name] + 1, name
+        assert isolated.tables.version(name) == versions[name], name
+
+
+def test_a_refresh_after_new_bookings_equals_a_full_rebuild(isolated):
+    names = build_feature_tables(isolated, definitions=DEFINITIONS)
+    versions = {n: isolated.tables.version(n) for n in names}
+    fact = isolated.settings.gold("fact_booking")
+    late = isolated.tables.read(fact).orderBy("booking_date", ascending=False).limit(2)
+    # Two more bookings, a day after the last one and a week before it (a late arrival).
+    from pyspark.sql import functions as F
+
+    shifted = late.withColumn("shift", F.when(F.col("customer_id") == 1, 1).otherwise(-7))
+    moved = shifted.select(
+        "customer_id", "property_id", "destination_id",
+        *[F.date_add(c, F.col("shift")).alias(c) for c in ("booking_date", "checkin_date",
+                                                            "checkout_date")],
+        "nightly_price", "total_amount", "is_cancelled")
+    isolated.tables.write(fact, isolated.spark.createDataFrame(moved.toPandas(), moved.schema),
+                          mode="append")
+    build_feature_tables(isolated, definitions=DEFINITIONS)
+    merged = {n: _content(isolated.features.read_table(name=n)) for n in names}
+    changed = {n for n in names if isolated.tables.version(n) > versions[n]}
+    assert isolated.settings.feature_table("customer_daily") in changed
+    assert isolated.settings.feature_table("calendar") not in changed
+    build_feature_tables(isolated, definitions=DEFINITIONS, full_refresh=True)
+    for name in names:
+        assert merged[name] == _content(isolated.features.read_table(name=name)), name
 
 
 def test_build_writes_what_the_transform_computes(isolated):
@@ -91,6 +118,12 @@ def test_build_writes_what_the_transform_computes(isolated):
 
 def test_full_refresh_recreates_the_table(isolated):
     (name,) = build_feature_tables(isolated, ["calendar"], definitions=DEFINITIONS)
+    dim_date = isolated.settings.gold("dim_date")
+    extra = isolated.tables.read(dim_date).orderBy("date", ascending=False).limit(1)
+    from pyspark.sql import functions as F
+
+    isolated.tables.write(dim_date, isolated.spark.createDataFrame(
+        extra.withColumn("date", F.date_add("date", 1)).toPandas(), extra.schema), mode="append")
     build_feature_tables(isolated, ["calendar"], definitions=DEFINITIONS)
     assert isolated.tables.version(name) >= 2
     build_feature_tables(isolated, ["calendar"], definitions=DEFINITIONS, full_refresh=True)

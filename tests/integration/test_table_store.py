@@ -81,6 +81,29 @@ def test_merge_upserts_like_a_pandas_oracle(platform, spark, first, second):
 
 
 @_hyp
+@given(first=unique_rows, second=unique_rows)
+def test_only_new_or_changed_rows_reach_the_merge(platform, spark, first, second):
+    from lakestep.tables import changed_rows
+
+    old = {r[0]: r for r in first}
+    expected = sorted((r for r in second if old.get(r[0]) != r), key=repr)
+    got = _content(changed_rows(_frame(spark, second), _frame(spark, first), ["id"]))
+    assert got == expected
+
+
+def test_a_merge_of_rows_already_there_writes_nothing(platform, spark, table_name):
+    rows = [(1, "a", 1.0), (2, None, None), (3, "c", 3.0)]
+    v0 = platform.tables.write(table_name, _frame(spark, rows))
+    assert platform.tables.merge(table_name, _frame(spark, rows[1:]), ["id"]) == v0
+    assert platform.tables.version(table_name) == v0
+    v1 = platform.tables.merge(table_name, _frame(spark, [(2, None, None), (3, "c", 4.0)]), ["id"])
+    assert v1 == v0 + 1
+    assert platform.tables.history(table_name)[0]["operation"] == "MERGE"
+    assert _content(platform.tables.read(table_name)) == [(1, "a", 1.0), (2, None, None),
+                                                          (3, "c", 4.0)]
+
+
+@_hyp
 @given(first=rows, second=rows, cut=st.integers(min_value=0, max_value=20))
 def test_replace_where_and_append_like_a_pandas_oracle(platform, spark, first, second, cut):
     name = f"main.test.rw_{abs(hash((tuple(first), tuple(second), cut))) % 10**9}"

@@ -1,17 +1,21 @@
 """Benchmark (not a test): demo feature tables at several scales, and point-in-time training sets.
 
-    lakestep bench features --bookings 250000,1000000,4000000 --repeats 3
+    lakestep bench features --bookings 1000000,3000000,10000000 --gold synthetic --repeats 3
     python -m lakestep.bench.features --bookings 1000000 --repeats 1     # one scale
 
 At each scale (``--bookings``, comma-separated; a fresh lakehouse per scale), each step
 timed ``--repeats`` times (median and spread reported):
   * build_all: every demo feature table created from the gold layer (full refresh), with
     each table's own time from the build's progress callback (``build_<table>``);
-  * refresh_all: a re-run that merges into the existing tables (new Delta versions), timed
-    ``--refresh-repeats`` times (default 1: a MERGE of every row is the slowest step);
+  * refresh_all: a re-run on the same gold layer (a retried job): every table is rebuilt
+    and diffed against itself; only new or changed rows reach the MERGE (here none), timed
+    ``--refresh-repeats`` times;
   * training_set: ``create_training_set`` + ``load_df`` for as many label rows as there are
     bookings (fact rows), with point-in-time lookups on customer_daily, property_daily and
     destination_daily plus the calendar, forced to compute every output column.
+  * refresh_new_day: the daily job — one more day of bookings (1/731 of them, copied from
+    existing ones onto the day after the last) appended to fact_booking, then every table
+    refreshed: the new and changed rows are merged (last, as it changes the gold layer).
 How each step grows with scale is the slope of log(time) on log(bookings), least squares
 over the scales (``growth``): 1.0 is linear.
 
@@ -157,6 +161,31 @@ def training_set(p, labels: int):
     return df.agg(F.count(F.lit(1)).alias("rows"), F.sum(F.xxhash64(*df.columns)).alias("h"))
 
 
+def add_day(p) -> int:
+    """Append one more day of bookings to fact_booking: a 1/731 sample of the existing ones
+    moved onto the day after the last (every date shifted alike; ids made new). Returns the
+    number of bookings added."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DateType
+
+    name = p.settings.gold("fact_booking")
+    facts = p.tables.read(name, version=p.tables.version(name))  # pinned: the append is new
+    last = facts.agg(F.max("booking_date")).collect()[0][0]
+    sample = facts.filter(F.pmod(F.xxhash64(*facts.columns), F.lit(DAYS)) == 0)
+    shift = F.datediff(F.date_add(F.lit(last), 1), F.col("booking_date"))
+    columns = []
+    for field in facts.schema.fields:
+        column = F.col(field.name)
+        if isinstance(field.dataType, DateType):
+            column = F.date_add(column, shift)
+        elif field.name == "booking_id":
+            column = column + F.lit(facts.agg(F.max("booking_id")).collect()[0][0])
+        columns.append(column.cast(field.dataType).alias(field.name))
+    day = sample.select(*columns)
+    p.tables.write(name, day, mode="append")
+    return int(day.count())
+
+
 def one_scale(bookings: int, repeats: int, refresh_repeats: int, gold: str,
               home: Path) -> dict[str, Any]:
     """Every step at one scale, in a fresh lakehouse under ``home``."""
@@ -185,6 +214,15 @@ def one_scale(bookings: int, repeats: int, refresh_repeats: int, gold: str,
                           for name in definitions}
         result["training_set_rows"] = training_set(p, labels).collect()[0]["rows"]
         steps["training_set"] = timed(repeats, lambda: training_set(p, labels).collect())
+        if refresh_repeats:
+            added = []
+
+            def new_day() -> None:
+                added.append(add_day(p))
+                build_feature_tables(p, definitions=definitions)
+
+            steps["refresh_new_day"] = timed(refresh_repeats, new_day)
+            result["new_day_bookings"] = added
     return result
 
 
@@ -221,7 +259,7 @@ def run(bookings: Sequence[int], repeats: int = 3, refresh_repeats: int = 1,
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bookings", default="250000,1000000,4000000",
+    parser.add_argument("--bookings", default="1000000,3000000,10000000",
                         help="comma-separated scales (bookings of the demo gold layer)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--refresh-repeats", type=int, default=1)

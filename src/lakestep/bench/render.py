@@ -207,15 +207,23 @@ def _scales(result: dict[str, Any]) -> list[dict[str, Any]]:
 def render_features(result: dict[str, Any] | None, plots: Path | None = None) -> list[str]:
     if result is None:
         return []
+    gold = (["the synthetic gold layer (`lakestep.bench.features.synthetic_gold`: hash-based,",
+             "the demo's cardinalities — bookings/8 customers, bookings/200 properties, 24",
+             "destinations, 731 days — and only the columns the feature tables read)"]
+            if result.get("gold") == "synthetic" else
+            ["the demo gold layer (`lakestep.demo.build_gold`, seed 7)"])
     lines = ["## Feature tables and training sets", "",
-             "`lakestep.bench.features`: the demo gold layer (`lakestep.demo.build_gold`, seed",
-             "7) at each number of bookings, in a fresh lakehouse; every demo feature table",
-             "built from it (full refresh; each table's own time from the build's progress",
-             "callback), refreshed by MERGE, then `create_training_set` + `load_df` with",
-             "point-in-time lookups on customer_daily, property_daily and destination_daily",
-             "plus the calendar for every booking (every output column hashed so nothing is",
-             "skipped). *growth* is the least-squares slope of log(time) on log(bookings):",
-             "1.0 is linear.", ""]
+             "`lakestep.bench.features`: " + " ".join(gold) + " at each number of bookings,",
+             "in a fresh lakehouse; every demo feature table built from it (full refresh; each",
+             "table's own time from the build's progress callback); *refresh_all* re-runs the",
+             "build on the same gold layer (each table rebuilt and diffed against itself: no row",
+             "changed, nothing merged); *training_set* is `create_training_set` + `load_df`",
+             "with point-in-time lookups on customer_daily, property_daily and",
+             "destination_daily plus the calendar for every booking (every output column hashed",
+             "so nothing is skipped); *refresh_new_day* appends one more day of bookings",
+             "(1/731 of them) and refreshes every table, merging the new and changed rows.",
+             "*growth* is the least-squares slope of log(time) on log(bookings): 1.0 is",
+             "linear.", ""]
     if _failed(result, "scales", "steps"):
         return [*lines, *_failure(result)]
     scales = _scales(result)

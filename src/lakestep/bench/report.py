@@ -92,8 +92,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="lakestep bench all", description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="1000000,10000000",
                         help="scoring sizes, comma-separated (default: 1M and 10M)")
-    parser.add_argument("--bookings", default="250000,1000000,4000000",
+    parser.add_argument("--bookings", default="1000000,3000000,10000000",
                         help="feature benchmark scales, comma-separated bookings")
+    parser.add_argument("--gold", choices=("demo", "synthetic"), default="synthetic",
+                        help="gold layer of the feature benchmark: the demo generator needs "
+                             "about 4 GiB per million bookings, the synthetic one a tenth")
     parser.add_argument("--run-scale", type=int, default=100_000,
                         help="bookings of the `lakestep run` benchmark (make run's default)")
     parser.add_argument("--repeats", type=int, default=3)
@@ -136,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "--rows", str(rows), "--repeats", repeats, "--json"]))
     if "features" in parts:
         report["features"] = run_json("features", ["--bookings", args.bookings,
-                                                   "--repeats", repeats])
+                                                   "--gold", args.gold, "--repeats", repeats])
     if "run" in parts:
         report["run"] = run_json("pipeline", ["--scale", str(args.run_scale),
                                               "--repeats", repeats])

@@ -30,6 +30,7 @@ from lakestep.errors import (
 from lakestep.features.lookup import FeatureLookup
 from lakestep.features.plan import TrainingPlan, plan_training_set
 from lakestep.features.table import TIMESERIES_TYPES, FeatureTable
+from lakestep.tables import key_problem
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -177,19 +178,13 @@ class FeatureStore(ABC):
 
     def _check_unique(self, name: str, df: DataFrame, keys: Sequence[str]) -> None:
         """Refuse null or duplicate primary keys in ``df`` before anything is written."""
-        from pyspark.sql import functions as F
-
-        any_null = F.lit(False)
-        for key in keys:
-            any_null = any_null | F.col(key).isNull()
-        if df.filter(any_null).limit(1).count():
+        problem = key_problem(df, keys)
+        if problem == "null":
             raise FeatureTableWriteError(name, f"null value in primary key column(s) {cap_list(keys)}",
                                          "every feature row needs its full primary key")
-        dupes = df.groupBy(*keys).count().filter(F.col("count") > 1).limit(1).collect()
-        if dupes:
-            sample = {k: dupes[0][k] for k in keys}
+        if problem is not None:
             raise FeatureTableWriteError(
-                name, f"duplicate primary key {sample} in the input (keys: {cap_list(keys)})",
+                name, f"duplicate primary key {problem} in the input (keys: {cap_list(keys)})",
                 "deduplicate the input, e.g. keep the latest row per key")
 
     @contextmanager

@@ -80,7 +80,8 @@ class LocalFeatureStore(FeatureStore):
             raise
 
     def _write_table(self, name: str, df: DataFrame, table: FeatureTable) -> None:
-        self.tables.merge(name, df, table.primary_keys)
+        # write_table has just checked the keys (one pass over the input, not two).
+        self.tables.merge(name, df, table.primary_keys, keys_checked=True)
 
     def _read_table(self, name: str) -> DataFrame:
         return self.tables.read(name)
