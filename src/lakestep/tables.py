@@ -69,19 +69,46 @@ def key_problem(df: DataFrame, keys: Sequence[str]) -> str | dict[str, Any] | No
 
 def changed_rows(df: DataFrame, target: DataFrame, keys: Sequence[str]) -> DataFrame:
     """Rows of ``df`` whose key is not in ``target`` or whose values differ from the
-    target row's (null-safe; columns of ``df`` only, all of which ``target`` has)."""
+    target row's (columns of ``df`` only, all of which ``target`` has).
+
+    One aggregation by key over both sides, never a join: an aggregation spills to disk
+    under the engine's memory limit, a hash join's build side (the whole table) cannot.
+    Rows are compared by two 64-bit hashes of their values, each value cast to the table's
+    type and paired with its null flag (Spark's xxhash64 skips nulls, so ``(null, 5)`` and
+    ``(5, null)`` would otherwise hash alike); a changed row is missed only if both hashes
+    collide (about 2^-128 per row).
+    """
     from pyspark.sql import functions as F
 
-    prefix = "__lakestep_target_"
     values = [c for c in df.columns if c not in keys]
-    old = target.select(*[F.col(c).alias(prefix + c) for c in [*keys, *values]],
-                        F.lit(True).alias(prefix + "_present"))
-    on = [F.col(k) == F.col(prefix + k) for k in keys]
-    joined = df.join(old, on=on if len(on) > 1 else on[0], how="left")
-    same = F.lit(True)
-    for column in values:
-        same = same & F.col(column).eqNullSafe(F.col(prefix + column))
-    return joined.filter(F.col(prefix + "_present").isNull() | ~same).select(*df.columns)
+    types = {f.name: f.dataType for f in target.schema.fields}
+    side, first, second = "__lakestep_side", "__lakestep_h1", "__lakestep_h2"
+
+    def hashed(frame: DataFrame, is_source: bool) -> DataFrame:
+        parts = []
+        for column in values:
+            typed = F.col(column).cast(types[column])
+            parts += [typed, typed.isNull()]
+        row = [F.xxhash64(*parts), F.xxhash64(F.lit("lakestep"), *parts)] if parts else \
+            [F.lit(0).cast("long"), F.lit(0).cast("long")]
+        carried = [F.col(c) if is_source else F.lit(None).cast(df.schema[c].dataType)
+                   for c in values]
+        return frame.select(*keys, *[c.alias(n) for c, n in zip(carried, values, strict=True)],
+                            F.lit(1 if is_source else 0).alias(side),
+                            row[0].alias(first), row[1].alias(second))
+
+    both = hashed(df, True).unionByName(hashed(target.select(*keys, *values), False))
+    source, old = F.col(side) == 1, F.col(side) == 0
+    grouped = both.groupBy(*keys).agg(
+        *[F.first(c, ignorenulls=True).alias(c) for c in values],
+        F.max(source.cast("int")).alias("__lakestep_new"),
+        F.max(F.when(old, 1)).alias("__lakestep_old"),
+        F.max(F.when(source, F.col(first))).alias("__s1"), F.max(F.when(old, F.col(first)))
+        .alias("__t1"), F.max(F.when(source, F.col(second))).alias("__s2"),
+        F.max(F.when(old, F.col(second))).alias("__t2"))
+    differs = (F.col("__lakestep_old").isNull() | (F.col("__s1") != F.col("__t1"))
+               | (F.col("__s2") != F.col("__t2")))
+    return grouped.filter((F.col("__lakestep_new") == 1) & differs).select(*df.columns)
 
 
 def set_properties_statement(name: str, properties: Mapping[str, str]) -> str:

@@ -91,6 +91,19 @@ def test_only_new_or_changed_rows_reach_the_merge(platform, spark, first, second
     assert got == expected
 
 
+def test_values_swapped_with_a_null_or_of_another_type_are_compared_as_values(spark):
+    from lakestep.tables import changed_rows
+
+    schema = "id long, a double, b double"
+    old = spark.createDataFrame([(1, None, 5.0), (2, 5.0, None), (3, 1.0, 2.0)], schema)
+    new = spark.createDataFrame([(1, 5.0, None), (2, 5.0, None), (3, 1.0, 2.0)],
+                                "id long, a double, b double")
+    assert _content(changed_rows(new, old, ["id"])) == [(1, 5.0, None)]
+    # An int input against a double table: 1 and 1.0 are the same value once cast.
+    ints = spark.createDataFrame([(3, 1, 2)], "id long, a int, b int")
+    assert changed_rows(ints, old, ["id"]).count() == 0
+
+
 def test_a_merge_of_rows_already_there_writes_nothing(platform, spark, table_name):
     rows = [(1, "a", 1.0), (2, None, None), (3, "c", 3.0)]
     v0 = platform.tables.write(table_name, _frame(spark, rows))

@@ -236,6 +236,9 @@ def render_features(result: dict[str, Any] | None, plots: Path | None = None) ->
     if not scales:
         return [*lines, ""]
     for scale in scales:
+        for step, error in (scale.get("failed_steps") or {}).items():
+            lines.append(f"* {scale['bookings']:,} bookings, {step}: **failed** — "
+                         f"{_short(error)}")
         lines.append(f"* {scale['bookings']:,} bookings: fact_booking rows "
                      f"{scale.get('fact_booking_rows', 0):,}, gold written in "
                      f"{scale.get('gold_write_s')} s; feature rows " + ", ".join(

@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="lakestep bench all", description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="1000000,10000000",
                         help="scoring sizes, comma-separated (default: 1M and 10M)")
-    parser.add_argument("--bookings", default="1000000,3000000,10000000",
+    parser.add_argument("--bookings", default="1000000,2000000,10000000",
                         help="feature benchmark scales, comma-separated bookings")
     parser.add_argument("--gold", choices=("demo", "synthetic"), default="synthetic",
                         help="gold layer of the feature benchmark: the demo generator needs "

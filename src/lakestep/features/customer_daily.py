@@ -81,7 +81,9 @@ def transform(spark: SparkSession, sources: Mapping[str, DataFrame]) -> DataFram
     daily = known.groupBy(KEY, DATE).agg(*[F.sum(c).alias(c) for c in deltas])
     totals = daily.select(KEY, DATE, *[running(c, KEY).alias(c) for c in deltas])
     tenure = (_month_index(F.col(DATE)) - _month_index(F.col("signup_date"))).cast("int")
-    return totals.join(customers, KEY).select(
+    # customers on the left: the engine builds a hash table of the left side (unspillable),
+    # and there are far fewer customers than (customer, day) rows.
+    return customers.join(totals, KEY).select(
         KEY, DATE,
         *[F.col(c).cast("double" if c.startswith("spend") else "bigint").alias(c) for c in deltas],
         tenure.alias("tenure_months"),

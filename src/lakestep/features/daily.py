@@ -55,7 +55,9 @@ def daily_grid(keys: DataFrame, days: DataFrame, daily: DataFrame, key: str,
     from pyspark.sql import functions as F
 
     grid = keys.select(key).distinct().crossJoin(days)
-    joined = grid.join(daily, [key, DATE], "left")
+    # The engine builds a hash table of the join's left side and cannot spill it: the
+    # days with facts (``daily``) are fewer than keys x days, so they go left (a right join).
+    joined = daily.join(grid, [key, DATE], "right")
     return joined.select(key, DATE, *[F.coalesce(F.col(m), F.lit(0)).alias(m) for m in sums],
                          *extremes)
 

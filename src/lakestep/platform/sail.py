@@ -50,8 +50,7 @@ def memory_config(memory: str = DEFAULT_ENGINE_MEMORY,
         return {"SAIL_RUNTIME__MEMORY_POOL__TYPE": "unbounded"}
     config = {"SAIL_RUNTIME__MEMORY_POOL__TYPE": "fair",
               "SAIL_RUNTIME__MEMORY_POOL__FAIR__MAX_SIZE": str(limit)}
-    if spill_dir is not None:
-        spill_dir.mkdir(parents=True, exist_ok=True)
+    if spill_dir is not None:  # must exist when the server starts (the caller creates it)
         config["SAIL_RUNTIME__TEMPORARY_FILES__PATHS"] = f'["{spill_dir}"]'
     return config
 
@@ -75,6 +74,7 @@ class EmbeddedSail:
                  memory: str = DEFAULT_ENGINE_MEMORY, spill_dir: Path | None = None) -> None:
         self._config = engine_config(catalogs, default_catalog, memory=memory,
                                      spill_dir=spill_dir)
+        self._spill_dir = spill_dir
         self._server = None
         self.url: str | None = None
 
@@ -83,6 +83,8 @@ class EmbeddedSail:
         # Sail reads its configuration from the environment of its own process when the
         # server starts; the SAIL_* keys and RUST_LOG are set for that moment only, so
         # neither a later engine of this process nor a child process inherits them.
+        if self._spill_dir is not None:
+            self._spill_dir.mkdir(parents=True, exist_ok=True)
         saved = {key: os.environ.get(key) for key in self._config}
         os.environ.update(self._config)
         try:

@@ -110,7 +110,7 @@ def spark_service(config: StackConfig) -> ProcessService:
     return ProcessService(
         name="spark", port=port, command=command,
         env={**os.environ, **engine_config(catalogs, catalogs[0], memory=config.engine_memory,
-                                           spill_dir=config.state_dir / "spill")},
+                                           spill_dir=config.state_dir)},
         answers=lambda: port_answers(port),
         markers=("pysail", "spark", f"--port {port}"),
         log_file=config.log_file("spark"), pid_file=config.pid_file("spark"),
