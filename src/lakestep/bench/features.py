@@ -16,6 +16,7 @@ timed ``--repeats`` times (median and spread reported):
   * refresh_new_day: the daily job — one more day of bookings (1/731 of them, copied from
     existing ones onto the day after the last) appended to fact_booking, then every table
     refreshed: the new and changed rows are merged (last, as it changes the gold layer).
+  The two refresh steps run at scales up to ``--refresh-max-bookings`` (default 2M).
 How each step grows with scale is the slope of log(time) on log(bookings), least squares
 over the scales (``growth``): 1.0 is linear.
 
@@ -186,10 +187,17 @@ def add_day(p) -> int:
     return int(day.count())
 
 
+# Refresh steps are timed up to this many bookings (each is one rebuild of every table plus
+# a diff against it: at 10M bookings the two would add about 25 minutes to the sweep).
+REFRESH_MAX_BOOKINGS = 2_000_000
+
+
 def one_scale(bookings: int, repeats: int, refresh_repeats: int, gold: str,
-              home: Path) -> dict[str, Any]:
+              home: Path, refresh_max: int = REFRESH_MAX_BOOKINGS) -> dict[str, Any]:
     """Every step at one scale, in a fresh lakehouse under ``home``."""
     result: dict[str, Any] = {"bookings": bookings}
+    if bookings > refresh_max:
+        refresh_repeats = 0
     with lakestep.connect(home=home, environ={}) as p:
         started = time.perf_counter()
         write_gold(p, gold, bookings)
@@ -236,6 +244,7 @@ def one_scale(bookings: int, repeats: int, refresh_repeats: int, gold: str,
 
 
 def run(bookings: Sequence[int], repeats: int = 3, refresh_repeats: int = 1,
+        refresh_max: int = REFRESH_MAX_BOOKINGS,
         gold: str = "demo", home: str | None = None) -> dict[str, Any]:
     """Every scale in its own process, so one that fails (out of memory, say) is recorded
     as failed and the others keep their figures."""
@@ -248,6 +257,7 @@ def run(bookings: Sequence[int], repeats: int = 3, refresh_repeats: int = 1,
         done = subprocess.run(
             [sys.executable, "-m", "lakestep.bench.features", "--child-scale", str(n),
              "--repeats", str(repeats), "--refresh-repeats", str(refresh_repeats),
+             "--refresh-max-bookings", str(refresh_max),
              "--gold", gold, "--home", str(root / f"b{n}")],
             capture_output=True, text=True, check=False)
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
@@ -262,6 +272,7 @@ def run(bookings: Sequence[int], repeats: int = 3, refresh_repeats: int = 1,
     growth = {step: growth_exponent([(s["bookings"], s["steps"][step]["median_s"])
                                      for s in measured if step in s["steps"]]) for step in steps}
     return {"bookings": list(bookings), "repeats": repeats, "refresh_repeats": refresh_repeats,
+            "refresh_max_bookings": refresh_max,
             "gold": gold, "engine": "sail (embedded)", "cpus": os.cpu_count(),
             "python": host.python_version(), "scales": scales, "growth": growth}
 
@@ -272,16 +283,20 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="comma-separated scales (bookings of the demo gold layer)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--refresh-repeats", type=int, default=1)
+    parser.add_argument("--refresh-max-bookings", type=int, default=REFRESH_MAX_BOOKINGS,
+                        help="time the refresh steps only at scales up to this many bookings")
     parser.add_argument("--home", default=None, help="where the lakehouses go (default: temp)")
     parser.add_argument("--gold", choices=("demo", "synthetic"), default="demo")
     parser.add_argument("--child-scale", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_scale:
         print(json.dumps(one_scale(args.child_scale, args.repeats, args.refresh_repeats,
-                                   args.gold, Path(args.home))))
+                                   args.gold, Path(args.home),
+                                   refresh_max=args.refresh_max_bookings)))
         return
     print(json.dumps(run([int(b) for b in args.bookings.split(",") if b], args.repeats,
-                         args.refresh_repeats, args.gold, args.home), indent=1))
+                         args.refresh_repeats, args.refresh_max_bookings, args.gold, args.home),
+                     indent=1))
 
 
 if __name__ == "__main__":

@@ -221,7 +221,9 @@ def render_features(result: dict[str, Any] | None, plots: Path | None = None) ->
              "with point-in-time lookups on customer_daily, property_daily and",
              "destination_daily plus the calendar for every booking (every output column hashed",
              "so nothing is skipped); *refresh_new_day* appends one more day of bookings",
-             "(1/731 of them) and refreshes every table, merging the new and changed rows.",
+             "(1/731 of them) and refreshes every table, merging the new and changed rows",
+             "(both refresh steps timed once per scale, at the scales with a time in their",
+             "row).",
              "*growth* is the least-squares slope of log(time) on log(bookings): 1.0 is",
              "linear.", ""]
     if _failed(result, "scales", "steps"):
