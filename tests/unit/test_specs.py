@@ -103,3 +103,13 @@ def test_every_demo_spec_loads_and_names_only_computed_metrics():
                              "demand_predictor", "pricing_optimizer", "revenue_forecaster"]
     assert specs["revenue_forecaster"].split.backtest_folds > 0
     assert specs["booking_anomaly_detector"].label.column is None
+
+
+def test_ignored_monitoring_features_must_be_model_inputs():
+    from lakestep.models.specs import check_monitored_inputs
+
+    spec = parse_spec(spec_with(monitoring={"ignore_features": ["day_of_week", "monht"]}), "t")
+    check_monitored_inputs(parse_spec(BASE, "t"), ["price_avg_30d"])  # nothing ignored: fine
+    with pytest.raises(ModelSpecError, match="ignore_features names monht") as caught:
+        check_monitored_inputs(spec, ["day_of_week", "month", "price_avg_30d"])
+    assert "month" in str(caught.value.hint)

@@ -218,6 +218,17 @@ def load_specs(directory: Path | None = None) -> dict[str, ModelSpec]:
     return specs
 
 
+def check_monitored_inputs(spec: ModelSpec, inputs: Iterable[str]) -> None:
+    """Refuse ``monitoring.ignore_features`` that are not inputs of the model: a misspelt
+    name would silently leave the input it meant able to trigger retrains."""
+    known = list(inputs)
+    unknown = [f for f in spec.monitoring.ignore_features if f not in known]
+    if unknown:
+        raise ModelSpecError(spec.name, f"monitoring.ignore_features names {', '.join(unknown)}, "
+                             "which are not inputs of the model",
+                             f"its inputs are: {', '.join(sorted(known))}")
+
+
 def check_against(spec: ModelSpec, *, label_columns: Iterable[str],
                   feature_columns: Mapping[str, Iterable[str]]) -> None:
     """Fail before training when the spec does not fit the lakehouse.

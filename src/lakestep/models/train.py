@@ -32,6 +32,7 @@ from lakestep.console import StepTimer
 from lakestep.errors import LakestepError, TrainingError
 from lakestep.models import packaging
 from lakestep.models.metrics import classification_metrics, regression_metrics
+from lakestep.models.specs import check_monitored_inputs
 from lakestep.models.split import Split, backtest_folds, random_split, time_split
 from lakestep.models.training_data import TrainingData, load_training_data
 from lakestep.preprocessing import FittedPreprocessor, fit, infer_spec
@@ -94,6 +95,7 @@ def train_model(platform: Platform, model: str | ModelSpec, *,
     started = time.perf_counter()
     with steps("training set"):
         data = load_training_data(platform, spec)
+        check_monitored_inputs(spec, data.features)
     with steps("split"):
         split = split_rows(data.frame, spec)
     with steps("fit"):
