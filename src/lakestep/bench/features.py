@@ -229,8 +229,10 @@ def one_scale(bookings: int, repeats: int, refresh_repeats: int, gold: str,
                     lambda: build_feature_tables(p, definitions=definitions))
         result["rows"] = {name: p.tables.read(p.settings.feature_table(name)).count()
                           for name in definitions}
-        result["training_set_rows"] = training_set(p, labels).collect()[0]["rows"]
-        steps["training_set"] = timed(repeats, lambda: training_set(p, labels).collect())
+        counted: list[int] = []
+        steps["training_set"] = timed(repeats, lambda: counted.append(
+            training_set(p, labels).collect()[0]["rows"]))
+        result["training_set_rows"] = counted[0]
         if refresh_repeats:
             added = []
 
