@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WriteMode = Literal["overwrite", "append"]
+
+# Tables named so hold a merge's changed rows for the length of the merge.
+STAGE_PREFIX = "_lakestep_stage_"
 
 
 def sql_string(value: str) -> str:
@@ -67,16 +71,17 @@ def key_problem(df: DataFrame, keys: Sequence[str]) -> str | dict[str, Any] | No
     return "null" if any(v is None for v in sample.values()) else sample
 
 
-def changed_rows(df: DataFrame, target: DataFrame, keys: Sequence[str]) -> DataFrame:
-    """Rows of ``df`` whose key is not in ``target`` or whose values differ from the
-    target row's (columns of ``df`` only, all of which ``target`` has).
+def changed_keys(df: DataFrame, target: DataFrame, keys: Sequence[str]) -> DataFrame:
+    """Keys of the rows of ``df`` that are not in ``target`` or whose values differ from
+    the target row's (columns of ``df`` only, all of which ``target`` has).
 
     One aggregation by key over both sides, never a join: an aggregation spills to disk
     under the engine's memory limit, a hash join's build side (the whole table) cannot.
     Rows are compared by two 64-bit hashes of their values, each value cast to the table's
     type and paired with its null flag (Spark's xxhash64 skips nulls, so ``(null, 5)`` and
     ``(5, null)`` would otherwise hash alike); a changed row is missed only if both hashes
-    collide (about 2^-128 per row).
+    collide (about 2^-128 per row). Only keys and hashes are aggregated: carrying every
+    value through it made a 1M-booking re-run six times slower.
     """
     from pyspark.sql import functions as F
 
@@ -91,16 +96,12 @@ def changed_rows(df: DataFrame, target: DataFrame, keys: Sequence[str]) -> DataF
             parts += [typed, typed.isNull()]
         row = [F.xxhash64(*parts), F.xxhash64(F.lit("lakestep"), *parts)] if parts else \
             [F.lit(0).cast("long"), F.lit(0).cast("long")]
-        carried = [F.col(c) if is_source else F.lit(None).cast(df.schema[c].dataType)
-                   for c in values]
-        return frame.select(*keys, *[c.alias(n) for c, n in zip(carried, values, strict=True)],
-                            F.lit(1 if is_source else 0).alias(side),
+        return frame.select(*keys, F.lit(1 if is_source else 0).alias(side),
                             row[0].alias(first), row[1].alias(second))
 
-    both = hashed(df, True).unionByName(hashed(target.select(*keys, *values), False))
+    both = hashed(df, True).unionByName(hashed(target, False))
     source, old = F.col(side) == 1, F.col(side) == 0
     grouped = both.groupBy(*keys).agg(
-        *[F.first(c, ignorenulls=True).alias(c) for c in values],
         F.max(source.cast("int")).alias("__lakestep_new"),
         F.max(F.when(old, 1)).alias("__lakestep_old"),
         F.max(F.when(source, F.col(first))).alias("__s1"), F.max(F.when(old, F.col(first)))
@@ -108,7 +109,18 @@ def changed_rows(df: DataFrame, target: DataFrame, keys: Sequence[str]) -> DataF
         F.max(F.when(old, F.col(second))).alias("__t2"))
     differs = (F.col("__lakestep_old").isNull() | (F.col("__s1") != F.col("__t1"))
                | (F.col("__s2") != F.col("__t2")))
-    return grouped.filter((F.col("__lakestep_new") == 1) & differs).select(*df.columns)
+    return grouped.filter((F.col("__lakestep_new") == 1) & differs).select(*keys)
+
+
+def rows_of(keys_frame: DataFrame, df: DataFrame, keys: Sequence[str]) -> DataFrame:
+    """The rows of ``df`` whose key is in ``keys_frame`` (few, usually: it is the left,
+    hash-built side of the join)."""
+    return keys_frame.join(df, on=list(keys), how="inner").select(*df.columns)
+
+
+def changed_rows(df: DataFrame, target: DataFrame, keys: Sequence[str]) -> DataFrame:
+    """Rows of ``df`` that are new or differ from ``target`` (see :func:`changed_keys`)."""
+    return rows_of(changed_keys(df, target, keys), df, keys)
 
 
 def set_properties_statement(name: str, properties: Mapping[str, str]) -> str:
@@ -159,14 +171,30 @@ class TableStore(ABC):
             self.check_unique(name, df, keys)
         if not self.exists(name):
             return self.write(name, df, mode="overwrite")
-        with self._translating("merge", name):
-            target = self._read(name, None)
-            if set(df.columns) <= set(target.columns):  # no new column: diff first
-                df = changed_rows(df, target, keys)
-                if not df.limit(1).count():
+        target = self._read(name, None)
+        if not set(df.columns) <= set(target.columns):  # a new column: every row goes
+            with self._translating("merge", name):
+                self._merge(name, df, keys)
+            return self.version(name)
+        # The changed rows are staged in a Delta table of their own: the engine's MERGE
+        # may evaluate its source more than once, and the diff reads both whole tables
+        # (a 1M-booking daily refresh took 352 s with the diff as the MERGE's source).
+        catalog, schema, table = split_name(name)
+        stem = f"{catalog}.{schema}.{STAGE_PREFIX}{table[:60]}_{uuid.uuid4().hex[:12]}"
+        stages = [f"{stem}_keys", f"{stem}_rows"]
+        try:
+            with self._translating("merge", name):
+                self._ensure_schema(stages[0])
+                self._write(stages[0], changed_keys(df, target, keys), "overwrite")
+                changed = self._read(stages[0], None)
+                if not changed.limit(1).count():
                     log.info("merge into %s: every row is already there; nothing written", name)
                     return self.version(name)
-            self._merge(name, df, keys)
+                self._write(stages[1], rows_of(changed, df, keys), "overwrite")
+                self._merge(name, self._read(stages[1], None), keys)
+        finally:
+            for stage in stages:
+                self.drop(stage)
         return self.version(name)
 
     def replace_where(self, name: str, df: DataFrame, predicate: str) -> int:

@@ -114,6 +114,10 @@ def test_a_merge_of_rows_already_there_writes_nothing(platform, spark, table_nam
     assert platform.tables.history(table_name)[0]["operation"] == "MERGE"
     assert _content(platform.tables.read(table_name)) == [(1, "a", 1.0), (2, None, None),
                                                           (3, "c", 4.0)]
+    from lakestep.tables import STAGE_PREFIX
+
+    schema = table_name.rsplit(".", 1)[0]
+    assert not [t for t in platform.tables.list_tables(schema) if STAGE_PREFIX in t]
 
 
 @_hyp
