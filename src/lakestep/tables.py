@@ -2,8 +2,9 @@
 
 The base class owns behaviour (name validation, key checks before any write, logging with
 timings, error translation); an adapter supplies only the storage primitives (``_write``,
-``_merge``, ``_replace_where``, ``_read`` …). Every public write returns the new Delta
-version, and a refused or failed write leaves the previous version intact.
+``_merge``, ``_replace_where``, ``_read`` …). Every public write returns the table's Delta
+version after it (a merge that finds nothing new adds none), and a refused or failed write
+leaves the previous version intact.
 """
 
 from __future__ import annotations
