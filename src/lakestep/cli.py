@@ -29,7 +29,7 @@ from lakestep.cli_tables import (
     training_table,
     where,
 )
-from lakestep.errors import LakestepError, engine_hint
+from lakestep.errors import LakestepError, engine_errors
 from lakestep.stack_cli import stack_app
 
 app = typer.Typer(
@@ -119,14 +119,8 @@ def guarded(action: Callable[[], T]) -> T:
     """Run a command body; a LakestepError becomes a message and its exit code (as does an
     engine error lakestep knows what to do about, such as running out of memory)."""
     try:
-        try:
+        with engine_errors():
             return action()
-        except Exception as exc:
-            hint = engine_hint(exc)
-            if hint is None or isinstance(exc, LakestepError):
-                raise
-            first = str(exc).strip().splitlines()[0][:400]
-            raise LakestepError(f"the engine failed: {first}", hint) from exc
     except LakestepError as exc:
         if _options is not None and _options.debug:
             raise

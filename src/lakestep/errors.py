@@ -7,7 +7,8 @@ what came in, and what to do. Messages never embed a data frame and cap long lis
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 MAX_LISTED = 10
@@ -99,6 +100,19 @@ def engine_hint(exc: BaseException) -> str | None:
                 "spill to disk. Raise LAKESTEP_ENGINE_MEMORY (a share like 75% or a size like "
                 "16g; default 50%) for the local engine, or use a larger cluster on Databricks")
     return None
+
+
+@contextmanager
+def engine_errors() -> Iterator[None]:
+    """Turn an engine error lakestep knows what to do about into a LakestepError."""
+    try:
+        yield
+    except Exception as exc:
+        hint = engine_hint(exc)
+        if hint is None or isinstance(exc, LakestepError):
+            raise
+        first = str(exc).strip().splitlines()[0][:400]
+        raise LakestepError(f"the engine failed: {first}", hint) from exc
 
 
 @dataclass(frozen=True)
